@@ -1,0 +1,318 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vnetlab contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The only file that imports pyroute2.
+
+Works with both API generations: 0.7.x (Debian 12 / Ubuntu 24.04 system Python) and 0.9.x (PyPI).
+Namespaces are entered from one worker thread per namespace (setns(2) affects only the calling
+thread), so there is no fork per socket and the socket lives in the thread that uses it, which 0.9.x
+requires (its sockets are thread-local). See shared/netlink.md for the measurements behind this shape.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ctypes
+import ctypes.util
+import errno
+import os
+import threading
+import traceback
+
+try:  # Python 3
+    import queue
+except ImportError:  # pragma: no cover
+    import Queue as queue
+
+from ansible_collections.vnetlab.linux.plugins.module_utils.names import VnetlabError
+
+PYROUTE2_IMPORT_ERROR = None
+try:
+    from pyroute2 import IPRoute
+    from pyroute2 import netns as _pr_netns
+    from pyroute2.netlink.exceptions import NetlinkError
+except ImportError:
+    PYROUTE2_IMPORT_ERROR = traceback.format_exc()
+    IPRoute = None
+    _pr_netns = None
+
+    class NetlinkError(Exception):
+        code = 0
+
+HAS_PYROUTE2 = PYROUTE2_IMPORT_ERROR is None
+
+NETNS_RUN_DIR = '/var/run/netns'
+OWNER_ALIAS = 'vnetlab'  # ifalias on every link we create: how teardown and facts know what is ours
+IFF_UP = 0x1
+CLONE_NEWNET = 0x40000000
+RT_TABLE_MAIN = 254
+
+_ERRNO_TEXT = {
+    errno.EEXIST: 'it already exists',
+    errno.ENODEV: 'no such device',
+    errno.ENOENT: 'no such object',
+    errno.EPERM: 'operation not permitted (run as root: use become: true)',
+    errno.EACCES: 'permission denied (run as root: use become: true)',
+    errno.ENETUNREACH: 'network unreachable: the gateway is not on a connected subnet',
+    errno.EBUSY: 'the device is busy',
+    errno.EINVAL: 'the kernel rejected a value as invalid',
+    errno.EADDRNOTAVAIL: 'address not available on this interface',
+    errno.EOPNOTSUPP: 'not supported by this kernel',
+    errno.ERANGE: 'a value is out of range',
+}
+
+
+def explain(exc, action):
+    """A NetlinkError/OSError raised while doing `action` -> VnetlabError with a plain sentence."""
+    code = getattr(exc, 'code', None) or getattr(exc, 'errno', None) or 0
+    text = (_ERRNO_TEXT.get(code) or os.strerror(code)) if code else str(exc)
+    return VnetlabError('%s failed: %s (errno %s)' % (action, text, code))
+
+
+# --------------------------------------------------------------------------------------------
+# namespaces
+# --------------------------------------------------------------------------------------------
+
+def list_netns():
+    try:
+        return sorted(n for n in os.listdir(NETNS_RUN_DIR) if not n.startswith('.'))
+    except OSError:
+        return []
+
+
+def netns_exists(name):
+    return name is None or name in list_netns()
+
+
+_libc = None
+
+
+def _get_libc():
+    global _libc
+    if _libc is None:
+        _libc = ctypes.CDLL(ctypes.util.find_library('c'), use_errno=True)
+    return _libc
+
+
+def create_netns(name):
+    """Create a named namespace from a short-lived thread: unshare that thread's network namespace and
+    bind-mount /proc/thread-self/ns/net (no fork; pyroute2's create() forks on both generations)."""
+    def work():
+        if _get_libc().unshare(CLONE_NEWNET) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, os.strerror(err))
+        _pr_netns.attach(name, 'thread-self')
+    try:
+        _run_in_thread(work)
+    except (OSError, NetlinkError) as e:
+        raise explain(e, "creating network namespace '%s'" % name)
+
+
+def remove_netns(name):
+    try:
+        _pr_netns.remove(name)
+    except OSError as e:
+        raise explain(e, "removing network namespace '%s'" % name)
+
+
+def run_in_netns(netns, fn):
+    """fn() in a thread that has entered netns (None: run here). For sockets other than netlink."""
+    if netns is None:
+        return fn()
+
+    def work():
+        _pr_netns.setns(netns, flags=0)
+        return fn()
+    return _run_in_thread(work)
+
+
+def _run_in_thread(fn):
+    box = {}
+
+    def target():
+        try:
+            box['value'] = fn()
+        except BaseException as e:  # re-raised in the caller's thread
+            box['error'] = e
+    t = threading.Thread(target=target)
+    t.daemon = True
+    t.start()
+    t.join()
+    if 'error' in box:
+        raise box['error']
+    return box.get('value')
+
+
+# --------------------------------------------------------------------------------------------
+# sessions: one IPRoute per namespace, used only from the thread that made it
+# --------------------------------------------------------------------------------------------
+
+class _NsWorker(threading.Thread):
+    def __init__(self, netns):
+        super(_NsWorker, self).__init__()
+        self.daemon = True
+        self.netns = netns
+        self.requests = queue.Queue()
+        self.replies = queue.Queue()
+
+    def run(self):
+        try:
+            # flags=0: never create a namespace by accident (pyroute2 defaults to O_CREAT)
+            _pr_netns.setns(self.netns, flags=0)
+            ipr = IPRoute()
+        except BaseException as e:
+            self.replies.put((False, e))
+            return
+        self.replies.put((True, None))
+        try:
+            while True:
+                fn = self.requests.get()
+                if fn is None:
+                    break
+                try:
+                    self.replies.put((True, fn(ipr)))
+                except BaseException as e:
+                    self.replies.put((False, e))
+        finally:
+            ipr.close()
+
+    def call(self, fn):
+        self.requests.put(fn)
+        return _unwrap(self.replies.get())
+
+
+def _unwrap(reply):
+    ok, value = reply
+    if not ok:
+        raise value
+    return value
+
+
+class Netlink:
+    """Sessions keyed by namespace (None = the namespace the module runs in, normally the host).
+
+    Use as a context manager so that every socket and worker thread is closed."""
+
+    def __init__(self):
+        self._host = None
+        self._workers = {}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def call(self, netns, fn):
+        """Run fn(ipr) with an IPRoute bound to netns and return its result."""
+        if netns is None:
+            if self._host is None:
+                self._host = IPRoute()
+            return fn(self._host)
+        worker = self._workers.get(netns)
+        if worker is None:
+            worker = _NsWorker(netns)
+            worker.start()
+            try:
+                _unwrap(worker.replies.get())
+            except OSError as e:
+                raise explain(e, "entering network namespace '%s'" % netns)
+            self._workers[netns] = worker
+        return worker.call(fn)
+
+    def release(self, netns):
+        """Close one namespace's session (keeps open sockets constant across many namespaces)."""
+        worker = self._workers.pop(netns, None)
+        if worker is not None:
+            worker.requests.put(None)
+            worker.join()
+
+    def close(self):
+        for netns in list(self._workers):
+            self.release(netns)
+        if self._host is not None:
+            self._host.close()
+            self._host = None
+
+
+# --------------------------------------------------------------------------------------------
+# reading: netlink messages -> plain dicts (the same keys on 0.7 and 0.9)
+# --------------------------------------------------------------------------------------------
+
+def _linkinfo(msg):
+    info = msg.get_attr('IFLA_LINKINFO')
+    if info is None:
+        return None, None
+    return info.get_attr('IFLA_INFO_KIND'), info.get_attr('IFLA_INFO_DATA')
+
+
+def link_view(msg):
+    kind, data = _linkinfo(msg)
+    view = {
+        'index': msg['index'],
+        'ifname': msg.get_attr('IFLA_IFNAME'),
+        'kind': kind or 'device',
+        'up': bool(msg['flags'] & IFF_UP),
+        'operstate': msg.get_attr('IFLA_OPERSTATE'),
+        'mtu': msg.get_attr('IFLA_MTU'),
+        'master': msg.get_attr('IFLA_MASTER'),
+        'link': msg.get_attr('IFLA_LINK'),
+        'link_netnsid': msg.get_attr('IFLA_LINK_NETNSID'),
+        'ifalias': msg.get_attr('IFLA_IFALIAS'),
+        'mac': msg.get_attr('IFLA_ADDRESS'),
+    }
+    if kind == 'bridge' and data is not None:
+        view['stp'] = bool(data.get_attr('IFLA_BR_STP_STATE'))
+        view['vlan_filtering'] = bool(data.get_attr('IFLA_BR_VLAN_FILTERING'))
+    return view
+
+
+def get_links(ipr):
+    """{ifname: link_view} for every link in the session's namespace."""
+    return dict((v['ifname'], v) for v in (link_view(m) for m in _dump(ipr.get_links)))
+
+
+def get_link(ipr, ifname):
+    idx = ipr.link_lookup(ifname=ifname)
+    if not idx:
+        return None
+    return link_view(ipr.get_links(idx[0])[0])
+
+
+def get_addresses(ipr, index=None):
+    out = []
+    kwargs = {} if index is None else {'index': index}
+    for m in _dump(lambda: ipr.get_addr(**kwargs)):
+        addr = m.get_attr('IFA_LOCAL') or m.get_attr('IFA_ADDRESS')
+        out.append({'index': m['index'], 'address': '%s/%d' % (addr, m['prefixlen']),
+                    'scope': m['scope']})
+    return out
+
+
+def get_routes(ipr, family):
+    out = []
+    for m in _dump(lambda: ipr.get_routes(family=family, table=RT_TABLE_MAIN)):
+        if m.get_attr('RTA_TABLE') not in (None, RT_TABLE_MAIN) or m['type'] != 1:  # unicast only
+            continue
+        dst = m.get_attr('RTA_DST')
+        out.append({
+            'dst': '%s/%d' % (dst, m['dst_len']) if dst else 'default',
+            'gateway': m.get_attr('RTA_GATEWAY'),
+            'oif': m.get_attr('RTA_OIF'),
+            'metric': m.get_attr('RTA_PRIORITY') or 0,
+            'proto': m['proto'],
+            'scope': m['scope'],
+        })
+    return out
+
+
+def _dump(fn, attempts=5):
+    """0.7.x raises NetlinkDumpInterrupted when the table changes during a dump: retry."""
+    for attempt in range(attempts):
+        try:
+            return list(fn())
+        except Exception as e:  # NetlinkDumpInterrupted has no common import path on 0.7/0.9
+            if type(e).__name__ != 'NetlinkDumpInterrupted' or attempt == attempts - 1:
+                raise
+    return []

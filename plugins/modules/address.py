@@ -1,0 +1,98 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vnetlab contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: address
+short_description: Manage IPv4 and IPv6 addresses of an interface
+version_added: "0.1.0"
+description:
+  - Adds (or removes) addresses on one interface, in the host or in a network namespace.
+  - With O(exclusive=true), removes every address not listed. IPv6 link-local addresses (C(fe80::/10))
+    are the kernel's and are never removed or reported.
+options:
+  interface:
+    description: The interface. It must exist (except with O(state=absent), where a missing one is fine).
+    type: str
+    required: true
+  netns:
+    description: Namespace of the interface; the host namespace when omitted.
+    type: str
+  addresses:
+    description: Addresses in CIDR form, for example C(10.16.0.2/24) or C(fd00:16::2/64).
+    type: list
+    elements: str
+    default: []
+  exclusive:
+    description: Remove the interface's addresses that are not in O(addresses).
+    type: bool
+    default: false
+  state:
+    description: C(present) adds the addresses, C(absent) removes them.
+    type: str
+    choices: [present, absent]
+    default: present
+extends_documentation_fragment: vnetlab.linux.common
+author:
+  - vnetlab contributors
+'''
+
+EXAMPLES = r'''
+- name: Scenario A - address of veth-red in red
+  vnetlab.linux.address:
+    interface: veth-red
+    netns: red
+    addresses: [10.16.0.2/24]
+
+- name: Exactly these addresses, nothing else
+  vnetlab.linux.address:
+    interface: br0
+    addresses: [10.16.0.1/24, fd00:16::1/64]
+    exclusive: true
+'''
+
+RETURN = r'''
+addresses:
+  description: The interface's addresses after the task (link-local IPv6 excluded).
+  returned: always
+  type: list
+  elements: str
+  sample: ["10.16.0.2/24"]
+actions:
+  description: The changes made (or, in check mode, that would be made), in order.
+  returned: always
+  type: list
+  elements: str
+elapsed_ms:
+  description: Time the module spent reading and changing kernel state, in milliseconds.
+  returned: always
+  type: float
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.vnetlab.linux.plugins.module_utils.engine import run_module
+from ansible_collections.vnetlab.linux.plugins.module_utils.resources.address import AddressResource
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            interface=dict(type='str', required=True),
+            netns=dict(type='str'),
+            addresses=dict(type='list', elements='str', default=[]),
+            exclusive=dict(type='bool', default=False),
+            state=dict(type='str', choices=['present', 'absent'], default='present'),
+        ),
+        supports_check_mode=True,
+    )
+    run_module(module, AddressResource)
+
+
+if __name__ == '__main__':
+    main()
