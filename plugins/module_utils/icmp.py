@@ -50,7 +50,7 @@ def parse_reply(version, packet):
     return ident, seq
 
 
-def ping(target, count=3, timeout=1.0, interval=0.2):
+def ping(target, count=3, timeout=1.0, interval=0.1):
     """Send `count` echo requests to `target`, waiting up to `timeout` s for each reply."""
     addr = ipaddress.ip_address(target)
     family, proto = ((socket.AF_INET, socket.IPPROTO_ICMP) if addr.version == 4

@@ -40,7 +40,7 @@ options:
     default: present
 extends_documentation_fragment: vnetlab.linux.common
 author:
-  - vnetlab contributors
+  - vnetlab contributors (@vnetlab)
 '''
 
 EXAMPLES = r'''

@@ -32,7 +32,7 @@ options:
     default: true
 extends_documentation_fragment: vnetlab.linux.common
 author:
-  - vnetlab contributors
+  - vnetlab contributors (@vnetlab)
 '''
 
 EXAMPLES = r'''

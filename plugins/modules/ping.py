@@ -21,7 +21,7 @@ options:
     description: Namespace to ping from; the host namespace when omitted.
     type: str
   targets:
-    description: IPv4 or IPv6 addresses to ping.
+    description: IPv4 or IPv6 addresses to ping. A prefix (C(10.16.0.3/24)) is accepted and ignored.
     type: list
     elements: str
     required: true
@@ -42,7 +42,7 @@ options:
     default: reachable
 extends_documentation_fragment: vnetlab.linux.common
 author:
-  - vnetlab contributors
+  - vnetlab contributors (@vnetlab)
 '''
 
 EXAMPLES = r'''
@@ -91,7 +91,7 @@ def main():
     p = module.params
     try:
         check_netns('netns', p['netns'])
-        targets = [str(parse_address('targets', t)) for t in p['targets']]
+        targets = [str(parse_address('targets', t.split('/')[0])) for t in p['targets']]
         if p['count'] < 1 or p['timeout'] <= 0:
             raise VnetlabError('count: must be at least 1, and timeout greater than 0')
         preflight(module)

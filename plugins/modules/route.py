@@ -39,7 +39,7 @@ options:
     default: present
 extends_documentation_fragment: vnetlab.linux.common
 author:
-  - vnetlab contributors
+  - vnetlab contributors (@vnetlab)
 '''
 
 EXAMPLES = r'''

@@ -67,7 +67,7 @@ class BridgeResource(Resource):
         if link is None:
             ops.append(self._create_op(wanted))
         elif wanted:
-            ops.append(Op("set %s on bridge '%s'" % (', '.join(sorted(wanted)), name),
+            ops.append(Op("set %s on bridge '%s'" % (', '.join(sorted(k[3:] for k in wanted)), name),
                           self._setter(kind='bridge', **wanted), netns=netns))
         attrs = {}
         if p['mtu'] and (link is None or link['mtu'] != p['mtu']):

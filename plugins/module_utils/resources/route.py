@@ -89,7 +89,7 @@ class RouteResource(Resource):
             if oif is None:
                 raise ParamError('device', 'a link-local gateway (%s) needs a device' % self.gateway)
             return
-        addrs = nl.call(self.p['netns'], lambda ipr: get_addresses(ipr))
+        addrs = nl.call(self.p['netns'], get_addresses)
         nets = [ipaddress.ip_interface(a['address']).network for a in addrs
                 if oif is None or a['index'] == oif]
         if not any(self.gateway in n for n in nets):

@@ -19,7 +19,7 @@ from ansible_collections.vnetlab.linux.plugins.module_utils.names import (
     ParamError, check_ifname, check_mtu, check_netns)
 from ansible_collections.vnetlab.linux.plugins.module_utils.netlink import NETNS_RUN_DIR, OWNER_ALIAS
 from ansible_collections.vnetlab.linux.plugins.module_utils.resources.common import (
-    delete_link, find_link, link_index, require_bridge, require_netns, where)
+    delete_link, find_link, link_index, require_bridge, require_netns, set_link, where)
 
 
 def netns_path(netns):
@@ -180,10 +180,7 @@ class VethResource(Resource):
             else:
                 desc = "set %s on '%s' in %s" % (', '.join(sorted(k for k in attrs if k != 'ifalias')), name,
                                                  where(netns))
-
-            def setter(ipr, name=name, attrs=attrs):
-                ipr.link('set', index=link_index(ipr, name), **attrs)
-            ops.append(Op(desc, setter, netns=netns))
+            ops.append(Op(desc, set_link(name, **attrs), netns=netns))
         return ops
 
     def _plan_absent(self, a_ns, a, before):
@@ -198,4 +195,3 @@ class VethResource(Resource):
 
     def returns(self, view):
         return {'veth': view}
-
