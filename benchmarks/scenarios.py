@@ -11,6 +11,7 @@ Run as root from the repository: `python3 benchmarks/scenarios.py [--repeat N]`.
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -64,30 +65,28 @@ def shell(script):
     subprocess.run(['bash', '-c', script], check=True)
 
 
+TIMINGS = '/tmp/vnetlab-benchmark-timings.jsonl'
+
+
 def playbook(scenario, state):
+    """Run the playbook; returns the recap's changed count. Module timings go to TIMINGS."""
     extra = dict(EXTRA[scenario], vnetlab_state=state, prerequisites_install_packages=False)
-    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK='ansible.builtin.json')
+    env = dict(os.environ, VNETLAB_TIMINGS=TIMINGS, ANSIBLE_CALLBACKS_ENABLED='vnetlab_timings',
+               ANSIBLE_CALLBACK_PLUGINS=os.path.join(ROOT, 'benchmarks', 'callback_plugins'))
     proc = subprocess.run(['ansible-playbook', PLAYBOOK[scenario], '-e', json.dumps(extra)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, check=True)
-    return json.loads(proc.stdout)
+                          capture_output=True, text=True, check=False)
+    if proc.returncode:
+        sys.exit(proc.stdout[-3000:])
+    return int(re.search(r'changed=(\d+)', proc.stdout.split('PLAY RECAP')[1]).group(1))
 
 
-def module_times(report):
-    """{module: [elapsed_ms, ...]} from the json callback's task results (loops included)."""
+def module_times():
     times = {}
-    for play in report['plays']:
-        for task in play['tasks']:
-            action = task['task'].get('name', '')
-            for host in task['hosts'].values():
-                for res in host.get('results', [host]):
-                    if 'elapsed_ms' in res:
-                        module = res.get('invocation', {}).get('module_name') or action
-                        times.setdefault(module, []).append(res['elapsed_ms'])
+    with open(TIMINGS) as f:
+        for line in f:
+            rec = json.loads(line)
+            times.setdefault(rec['module'], []).append(rec['elapsed_ms'])
     return times
-
-
-def changed(report):
-    return sum(s.get('changed', 0) for s in report['stats'].values())
 
 
 def main():
@@ -96,22 +95,22 @@ def main():
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit('run as root')
-    rows, per_module = [], {}
+    rows = []
+    if os.path.exists(TIMINGS):
+        os.unlink(TIMINGS)
     for scenario, (raw, raw_down) in (('A', (RAW_A, RAW_A_DOWN)), ('B', (RAW_B, RAW_B_DOWN))):
         samples = {k: [] for k in ('raw build', 'raw teardown', 'converge', 're-run', 'teardown')}
         for _ in range(args.repeat):
             samples['raw build'].append(timed(lambda: shell(raw))[0])
             samples['raw teardown'].append(timed(lambda: shell(raw_down))[0])
-            t, rep = timed(lambda: playbook(scenario, 'present'))
+            t, _ = timed(lambda: playbook(scenario, 'present'))
             samples['converge'].append(t)
-            t, rep2 = timed(lambda: playbook(scenario, 'present'))
+            t, changed = timed(lambda: playbook(scenario, 'present'))
             samples['re-run'].append(t)
-            assert changed(rep2) == 0, 'the re-run changed something'
-            t, rep3 = timed(lambda: playbook(scenario, 'absent'))
+            if changed:
+                sys.exit('the re-run changed %d things' % changed)
+            t, _ = timed(lambda: playbook(scenario, 'absent'))
             samples['teardown'].append(t)
-            for r in (rep, rep2, rep3):
-                for m, v in module_times(r).items():
-                    per_module.setdefault(m, []).extend(v)
         med = {k: statistics.median(v) for k, v in samples.items()}
         rows.append((scenario, med))
     print('\nScenario timings (median of %d, seconds; playbooks without the apt step)' % args.repeat)
@@ -123,7 +122,7 @@ def main():
             m['converge'] / m['raw build'], m['teardown'] / m['raw teardown']))
     print('\nModule execution time (elapsed_ms reported by each call: read + plan + apply)')
     print('%-28s %6s %9s %9s %9s' % ('module', 'calls', 'median', 'p90', 'max'))
-    for module, values in sorted(per_module.items()):
+    for module, values in sorted(module_times().items()):
         values.sort()
         print('%-28s %6d %9.1f %9.1f %9.1f' % (module, len(values), statistics.median(values),
                                                values[int(0.9 * (len(values) - 1))], values[-1]))
