@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Scenarios A and B: the raw shell commands of shared/scenarios.md against the playbooks.
 
 Prints, per scenario, the time of: the hand-typed `ip` commands (build, teardown), the playbook's first
@@ -100,16 +99,16 @@ def main():
         os.unlink(TIMINGS)
     for scenario, (raw, raw_down) in (('A', (RAW_A, RAW_A_DOWN)), ('B', (RAW_B, RAW_B_DOWN))):
         samples = {k: [] for k in ('raw build', 'raw teardown', 'converge', 're-run', 'teardown')}
-        for _ in range(args.repeat):
+        for dummy in range(args.repeat):
             samples['raw build'].append(timed(lambda: shell(raw))[0])
             samples['raw teardown'].append(timed(lambda: shell(raw_down))[0])
-            t, _ = timed(lambda: playbook(scenario, 'present'))
+            t = timed(lambda: playbook(scenario, 'present'))[0]
             samples['converge'].append(t)
             t, changed = timed(lambda: playbook(scenario, 'present'))
             samples['re-run'].append(t)
             if changed:
                 sys.exit('the re-run changed %d things' % changed)
-            t, _ = timed(lambda: playbook(scenario, 'absent'))
+            t = timed(lambda: playbook(scenario, 'absent'))[0]
             samples['teardown'].append(t)
         med = {k: statistics.median(v) for k, v in samples.items()}
         rows.append((scenario, med))

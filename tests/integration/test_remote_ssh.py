@@ -38,7 +38,8 @@ def sshd(tmp_path):
     os.makedirs('/run/sshd', exist_ok=True)
     proc = subprocess.Popen([SSHD, '-D', '-e', '-f', str(tmp_path / 'sshd_config')],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(50):
+    deadline = time.time() + 5
+    while time.time() < deadline:  # until sshd listens
         try:
             socket.create_connection(('127.0.0.1', port), timeout=0.2).close()
             break
