@@ -77,6 +77,7 @@ class Resource:
 
     def __init__(self, params):
         self.p = params
+        self.warnings = []
 
     def validate(self):
         """Pure checks of self.p; raise ParamError."""
@@ -116,6 +117,8 @@ def converge(resource, check_mode):
     result = dict(changed=bool(ops), actions=[op.action for op in ops],
                   diff=dict(before=before, after=after))
     result.update(resource.returns(after))
+    if resource.warnings:
+        result['warnings'] = resource.warnings
     result['elapsed_ms'] = round((time.time() - started) * 1000.0, 1)
     return result
 
@@ -125,6 +128,8 @@ def run_module(module, resource_cls):
     preflight(module)
     try:
         result = converge(resource_cls(module.params), module.check_mode)
+        for warning in result.pop('warnings', []):
+            module.warn(warning)
     except VnetlabError as e:
         module.fail_json(msg=str(e))
     except (NetlinkError, OSError) as e:

@@ -1,0 +1,275 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vnetlab contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: qemu_guest
+short_description: Run a QEMU guest as a managed background service on lab bridges
+version_added: "0.1.0"
+description:
+  - Starts, stops or removes a QEMU guest. QEMU detaches itself (C(-daemonize)) with a pid file, a QMP
+    socket (mode 0600) and its serial console on a unix socket logged to a file, all under
+    C(/run/vnetlab/guests/<name>/). No display, no VNC, nothing listening on a network address. It does
+    not need systemd.
+  - Each NIC gets a persistent TAP device (tagged as ours with the interface alias C(vnetlab)), enslaved
+    to its bridge and up; QEMU opens it with C(script=no,downscript=no). TAPs are removed with the guest.
+  - The base O(image) is never written; the guest boots from a qcow2 overlay in
+    C(/var/lib/vnetlab/guests/<name>/). Direct kernel boot (O(kernel), O(initrd), O(append)) and a
+    cloud-init NoCloud seed (O(cloud_init)) are supported.
+  - The requested configuration is recorded. A running guest with the same configuration is left alone
+    (C(changed=false), same process). A different configuration is shown as a diff and applied only with
+    O(restart_on_change=true). A guest whose process died is reported and started again.
+options:
+  name:
+    description: Guest name (letters, digits, C(.), C(_), C(-)).
+    type: str
+    required: true
+  state:
+    description:
+      - C(running) starts the guest if it is not running. C(stopped) stops it (ACPI power-down, then
+        QMP C(quit) after O(stop_timeout)) and keeps its disks and TAPs. C(absent) also removes those.
+    type: str
+    choices: [running, stopped, absent]
+    default: running
+  arch:
+    description: Guest architecture.
+    type: str
+    choices: [x86_64, aarch64]
+    default: x86_64
+  accel:
+    description:
+      - C(auto) uses KVM only when it works for this arch, proven by booting a kernel under KVM (the
+        guest's O(kernel), else the host's) and seeing its banner within seconds; otherwise TCG.
+        A C(/dev/kvm) that exists is not proof, since nested KVM may hang. The verdict is cached per boot.
+    type: str
+    choices: [auto, kvm, tcg]
+    default: auto
+  machine:
+    description: QEMU machine type. Default C(pc) for x86_64, C(virt) for aarch64.
+    type: str
+  cpu:
+    description: CPU model. Default C(host) under KVM, C(max) under TCG.
+    type: str
+  memory:
+    description: Memory, as MiB (C(512)) or with a unit (C(512M), C(1G)).
+    type: str
+    default: 512M
+  smp:
+    description: Number of virtual CPUs.
+    type: int
+    default: 1
+  image:
+    description: Base disk image (qcow2 or raw). Never written; the guest uses an overlay.
+    type: path
+  disk_size:
+    description: Size of the overlay (for example C(10G)); default the base image's size.
+    type: str
+  firmware:
+    description: Firmware passed as C(-bios). aarch64 disk images default to the distro's UEFI build.
+    type: path
+  kernel:
+    description: Kernel for direct kernel boot.
+    type: path
+  initrd:
+    description: Initramfs for direct kernel boot.
+    type: path
+  append:
+    description: Kernel command line for direct kernel boot.
+    type: str
+  cloud_init:
+    description:
+      - Builds a NoCloud seed (ISO 9660 labelled C(cidata)) attached as a read-only virtio disk.
+        C(meta_data) defaults to JSON with the guest name as C(instance-id) (JSON also suits CirrOS).
+    type: dict
+    suboptions:
+      user_data:
+        description: The C(user-data) file.
+        type: str
+      meta_data:
+        description: The C(meta-data) file.
+        type: str
+      network_config:
+        description: The C(network-config) file.
+        type: str
+  nics:
+    description: Network interfaces, in order (eth0 first).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      bridge:
+        description: Bridge (in the host namespace) the TAP is enslaved to. It must exist.
+        type: str
+        required: true
+      tap:
+        description: TAP name (at most 15 characters). Default derived from the guest name.
+        type: str
+      mac:
+        description: MAC address. Default derived from the guest name and NIC index (stable across runs).
+        type: str
+      model:
+        description: QEMU NIC model.
+        type: str
+        default: virtio-net-pci
+  restart_on_change:
+    description: Restart a running guest whose recorded configuration differs from the request.
+    type: bool
+    default: false
+  wait_for:
+    description:
+      - After starting, wait for C(qmp) (QMP answers), C(none), or any other value as a regular
+        expression to appear on the serial console log.
+    type: str
+    default: qmp
+  wait_timeout:
+    description: Seconds to wait for O(wait_for); on timeout the task fails quoting the end of the serial log.
+    type: int
+    default: 300
+  stop_timeout:
+    description: Seconds to wait after the ACPI power-down before QMP C(quit).
+    type: int
+    default: 30
+extends_documentation_fragment: vnetlab.linux.common
+author:
+  - vnetlab contributors (@vnetlab)
+'''
+
+EXAMPLES = r'''
+- name: A minimal guest (built by the guest_image role) at 10.16.0.5 on br0
+  vnetlab.linux.qemu_guest:
+    name: vm1
+    accel: tcg
+    memory: 256M
+    kernel: /var/cache/vnetlab/images/minimal-x86_64/kernel
+    initrd: /var/cache/vnetlab/images/minimal-x86_64/initrd.img
+    append: console=ttyS0 vnetlab.ip=10.16.0.5/24 vnetlab.gw=10.16.0.1
+    nics:
+      - bridge: br0
+        tap: tap0
+    wait_for: vnetlab-guest-ready
+    wait_timeout: 120
+
+- name: A cloud image configured by cloud-init
+  vnetlab.linux.qemu_guest:
+    name: ubuntu1
+    image: /var/cache/vnetlab/images/noble.img
+    disk_size: 10G
+    memory: 1G
+    cloud_init:
+      user_data: |
+        #cloud-config
+        password: lab
+    nics: [{bridge: br0}]
+
+- name: Remove the guest, its TAPs, overlay and runtime files
+  vnetlab.linux.qemu_guest:
+    name: vm1
+    state: absent
+'''
+
+RETURN = r'''
+state:
+  description: C(running), C(stopped) or C(absent) after the task.
+  returned: always
+  type: str
+pid:
+  description: Pid of the QEMU process (null when not running).
+  returned: always
+  type: int
+qmp:
+  description: Path of the QMP socket.
+  returned: when the guest exists
+  type: str
+serial_log:
+  description: Path of the serial console log.
+  returned: when the guest exists
+  type: str
+serial_socket:
+  description: Path of the serial console socket (what vnetlab.linux.guest_command talks to).
+  returned: when the guest exists
+  type: str
+taps:
+  description: TAP device names, in NIC order.
+  returned: when the guest exists
+  type: list
+  elements: str
+macs:
+  description: MAC addresses, in NIC order.
+  returned: when the guest exists
+  type: list
+  elements: str
+accel:
+  description: The accelerator in use (kvm or tcg).
+  returned: when the guest exists
+  type: str
+accel_reason:
+  description: Why C(auto) chose it.
+  returned: when accel is auto
+  type: str
+argv:
+  description: The QEMU command line.
+  returned: when the guest exists
+  type: list
+  elements: str
+actions:
+  description: The changes made (or, in check mode, that would be made), in order.
+  returned: always
+  type: list
+  elements: str
+elapsed_ms:
+  description: Time the module spent, in milliseconds.
+  returned: always
+  type: float
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.vnetlab.linux.plugins.module_utils.engine import run_module
+from ansible_collections.vnetlab.linux.plugins.module_utils.resources.qemu_guest import QemuGuestResource
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            name=dict(type='str', required=True),
+            state=dict(type='str', choices=['running', 'stopped', 'absent'], default='running'),
+            arch=dict(type='str', choices=['x86_64', 'aarch64'], default='x86_64'),
+            accel=dict(type='str', choices=['auto', 'kvm', 'tcg'], default='auto'),
+            machine=dict(type='str'),
+            cpu=dict(type='str'),
+            memory=dict(type='str', default='512M'),
+            smp=dict(type='int', default=1),
+            image=dict(type='path'),
+            disk_size=dict(type='str'),
+            firmware=dict(type='path'),
+            kernel=dict(type='path'),
+            initrd=dict(type='path'),
+            append=dict(type='str'),
+            cloud_init=dict(type='dict', options=dict(
+                user_data=dict(type='str'),
+                meta_data=dict(type='str'),
+                network_config=dict(type='str'),
+            )),
+            nics=dict(type='list', elements='dict', default=[], options=dict(
+                bridge=dict(type='str', required=True),
+                tap=dict(type='str'),
+                mac=dict(type='str'),
+                model=dict(type='str', default='virtio-net-pci'),
+            )),
+            restart_on_change=dict(type='bool', default=False),
+            wait_for=dict(type='str', default='qmp'),
+            wait_timeout=dict(type='int', default=300),
+            stop_timeout=dict(type='int', default=30),
+        ),
+        supports_check_mode=True,
+    )
+    run_module(module, QemuGuestResource)
+
+
+if __name__ == '__main__':
+    main()
