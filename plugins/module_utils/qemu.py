@@ -91,7 +91,8 @@ class Paths:
 
 # ---------------------------------------------------------------------------------------------
 # KVM or TCG: /dev/kvm existing is not proof that a guest will run (nested KVM may hang), so `auto`
-# boots a real kernel under KVM and wants its banner on the serial console within a few seconds.
+# boots a real kernel under KVM and wants its banner on the serial console within a few seconds. The
+# verdict is recorded with the guest's configuration, so re-runs of a running guest do not probe again.
 # ---------------------------------------------------------------------------------------------
 
 X86_BOOT_SECTOR = (bytes([0xBA, 0xF8, 0x03, 0xB0, 0x4B, 0xEE, 0xFA, 0xF4, 0xEB, 0xFD])
@@ -99,33 +100,13 @@ X86_BOOT_SECTOR = (bytes([0xBA, 0xF8, 0x03, 0xB0, 0x4B, 0xEE, 0xFA, 0xF4, 0xEB, 
 AARCH64_BLOB = struct.pack('<4I', 0xD2A12000, 0x52800961, 0xB9000001, 0x14000000)  # 'K' to the PL011
 
 
-def _boot_id():
-    try:
-        with open('/proc/sys/kernel/random/boot_id') as f:
-            return f.read().strip()
-    except (IOError, OSError):
-        return ''
-
-
 def kvm_usable(arch, kernel=None, timeout=10.0):
-    """(usable, reason). Cached per boot in /run/vnetlab/accel-<arch>.json."""
+    """(usable, reason): can this host run a guest of `arch` under KVM?"""
     if arch != host_arch():
         return False, 'KVM cannot run a %s guest on a %s host' % (arch, host_arch())
     if not os.access('/dev/kvm', os.R_OK | os.W_OK):
         return False, '/dev/kvm is not available'
-    cache = os.path.join(RUN_DIR, 'accel-%s.json' % arch)
-    try:
-        with open(cache) as f:
-            cached = json.load(f)
-        if cached.get('boot_id') == _boot_id():
-            return cached['usable'], cached['reason']
-    except (IOError, OSError, ValueError, KeyError):
-        pass
-    usable, reason = _probe(arch, kernel, timeout)
-    os.makedirs(RUN_DIR, exist_ok=True)
-    with open(cache, 'w') as f:
-        json.dump({'boot_id': _boot_id(), 'usable': usable, 'reason': reason}, f)
-    return usable, reason
+    return _probe(arch, kernel, timeout)
 
 
 def _probe(arch, kernel, timeout):
@@ -373,19 +354,13 @@ def _wait_gone(pid, timeout):
 def remove_files(paths):
     for d in (paths.run, paths.state):
         shutil.rmtree(d, ignore_errors=True)
-    # leave no empty directories (or the per-boot accel cache) behind once the last guest is gone
+    # leave no empty directories behind once the last guest is gone
     for base in (RUN_DIR, STATE_DIR):
         guests = os.path.join(base, 'guests')
         try:
             os.rmdir(guests)
         except OSError:
             continue
-        if base == RUN_DIR:
-            for arch in ARCHES:
-                try:
-                    os.unlink(os.path.join(RUN_DIR, 'accel-%s.json' % arch))
-                except OSError:
-                    pass
         try:
             os.rmdir(base)
         except OSError:

@@ -46,7 +46,8 @@ options:
     description:
       - C(auto) uses KVM only when it works for this arch, proven by booting a kernel under KVM (the
         guest's O(kernel), else the host's) and seeing its banner within seconds; otherwise TCG.
-        A C(/dev/kvm) that exists is not proof, since nested KVM may hang. The verdict is cached per boot.
+        A C(/dev/kvm) that exists is not proof, since nested KVM may hang. The choice is recorded with the
+        guest, so a re-run of a running guest does not probe again.
     type: str
     choices: [auto, kvm, tcg]
     default: auto

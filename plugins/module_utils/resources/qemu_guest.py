@@ -72,7 +72,11 @@ class QemuGuestResource(Resource):
         """What the guest's command line is made of: recorded, compared, shown in the diff."""
         p = self.p
         arch = p['arch']
-        accel, self.accel_reason = qemu.resolve_accel(arch, p['accel'], p['kernel'])
+        recorded = self._recorded or {}
+        if p['accel'] == 'auto' and recorded.get('accel_requested') == 'auto' and recorded.get('arch') == arch:
+            accel, self.accel_reason = recorded['accel'], 'chosen when the guest was first started'
+        else:
+            accel, self.accel_reason = qemu.resolve_accel(arch, p['accel'], p['kernel'])
         cpu = p['cpu'] or ('host' if accel == 'kvm' else 'max')
         firmware = p['firmware']
         if arch == 'aarch64' and p['image'] and not p['kernel'] and not firmware:
@@ -85,7 +89,7 @@ class QemuGuestResource(Resource):
             cloud_init = dict((k, v) for k, v in p['cloud_init'].items() if v is not None)
             cloud_init.setdefault('meta_data', json.dumps({'instance-id': self.name, 'local-hostname': self.name}))
         return {
-            'arch': arch, 'accel': accel, 'machine': p['machine'] or qemu.ARCHES[arch]['machine'], 'cpu': cpu,
+            'arch': arch, 'accel': accel, 'accel_requested': p['accel'], 'machine': p['machine'] or qemu.ARCHES[arch]['machine'], 'cpu': cpu,
             'memory_mib': self.memory, 'smp': p['smp'],
             'image': os.path.abspath(p['image']) if p['image'] else None,
             'image_id': qemu.file_id(p['image']), 'image_format': qemu.image_format(p['image']) if p['image'] else None,
