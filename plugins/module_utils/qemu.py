@@ -196,6 +196,23 @@ def build_argv(name, cfg, paths):
 # process state
 # ---------------------------------------------------------------------------------------------
 
+def find_pids(paths):
+    """Every live QEMU process of this guest, found by its pid file path on the command line - also
+    one whose pid file is gone (so teardown can never orphan a guest)."""
+    needle = paths.pidfile.encode()
+    pids = []
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open('/proc/%s/cmdline' % entry, 'rb') as f:
+                if needle in f.read():
+                    pids.append(int(entry))
+        except (IOError, OSError):
+            continue
+    return sorted(pids)
+
+
 def read_pid(paths):
     """The pid of this guest's QEMU if it is alive (and really is ours), else None."""
     try:
@@ -204,7 +221,8 @@ def read_pid(paths):
         with open('/proc/%d/cmdline' % pid, 'rb') as f:
             cmdline = f.read()
     except (IOError, OSError, ValueError):
-        return None
+        pids = find_pids(paths)
+        return pids[0] if pids else None
     return pid if paths.pidfile.encode() in cmdline else None
 
 
@@ -281,6 +299,9 @@ def start(name, cfg, paths):
     os.chmod(paths.run, 0o700)
     argv = build_argv(name, cfg, paths)
     _run(argv, "starting QEMU for guest '%s'" % name)
+    deadline = time.time() + 10  # QEMU's parent may exit a moment before the pid file is complete
+    while read_pid(paths) is None and time.time() < deadline:
+        time.sleep(0.05)
     os.chmod(paths.qmp, 0o600)
     os.chmod(paths.serial_sock, 0o600)
     write_config(paths, cfg)
@@ -323,9 +344,9 @@ def log_tail(paths, chars=1500):
 
 
 def stop(paths, timeout):
-    """ACPI power-down, then QMP quit after `timeout` seconds, then SIGKILL."""
-    pid = read_pid(paths)
-    if pid is None:
+    """ACPI power-down, then QMP quit after `timeout` seconds, then SIGKILL (every process of the guest)."""
+    pids = find_pids(paths)
+    if not pids:
         return
     for command, wait in (('system_powerdown', timeout), ('quit', 5)):
         try:
@@ -333,13 +354,15 @@ def stop(paths, timeout):
                 qmp.execute(command)
         except (OSError, QMPError):
             pass
-        if _wait_gone(pid, wait):
+        if all(_wait_gone(pid, wait) for pid in pids):
             return
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except OSError:
-        pass
-    _wait_gone(pid, 5)
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    for pid in pids:
+        _wait_gone(pid, 5)
 
 
 def _wait_gone(pid, timeout):

@@ -137,6 +137,14 @@ def names():
 def leftovers():
     found = [('netns', n.split(' ')[0]) for n in ip('netns', 'list').split('\n') if n.startswith(PREFIX)]
     found += [('link', x['ifname']) for x in ipj('link', 'show') if x['ifname'].startswith(PREFIX)]
+    for pid in os.listdir('/proc'):
+        try:
+            with open('/proc/%s/cmdline' % pid, 'rb') as f:
+                cmdline = f.read()
+        except (IOError, OSError):
+            continue
+        if b'process=vnetlab-' + PREFIX.encode() in cmdline or b'process=vnetlab-vq' in cmdline:
+            found.append(('qemu process', pid))
     if os.path.exists('/run/vnetlab'):
         for dirpath, _dirs, files in os.walk('/run/vnetlab'):
             found += [('runtime file', os.path.join(dirpath, f)) for f in files]

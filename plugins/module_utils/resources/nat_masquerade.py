@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import shutil
 import socket
 
 from ansible_collections.vnetlab.linux.plugins.module_utils import nat
@@ -111,7 +112,6 @@ class NatMasqueradeResource(Resource):
 
     @staticmethod
     def _any_iptables_rule(source, uplink):
-        import shutil
         return shutil.which('iptables') is not None and any(
             nat.ipt_has(t, ch, a) for t, ch, a, ins in nat.ipt_rules(source, uplink))
 

@@ -182,7 +182,7 @@ class QemuGuestResource(Resource):
 
     def _plan_absent(self, nl, before):
         ops = []
-        if self._pid:
+        if qemu.find_pids(self.paths):
             ops.append(self._stop_op())
         recorded_nics = (self._recorded or {}).get('nics') or []
         for tap in sorted(set(n['tap'] for n in recorded_nics + self.nics)):

@@ -1,0 +1,117 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vnetlab contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: lab_diagram
+short_description: Draw the live lab as Graphviz (DOT, SVG, PNG) or Mermaid
+version_added: "0.1.0"
+description:
+  - Gathers the lab's live state (as M(vnetlab.linux.lab_facts)) and draws it like the diagrams of the
+    blog posts - namespaces and guests as boxes with their interfaces and addresses, bridges as hubs,
+    veth pairs and TAPs as edges, the NAT uplink marked - and writes it to O(path) on the host.
+  - The format follows the file name - C(.dot), C(.svg), C(.png) (these two need Graphviz's C(dot)),
+    C(.mmd) or C(.md) (Mermaid, for Markdown). C(changed) only when the file's content changes.
+options:
+  path:
+    description: File to write.
+    type: path
+    required: true
+  namespaces:
+    description: Only these namespaces (and the host's lab links). All when omitted.
+    type: list
+    elements: str
+  owned_only:
+    description: Only what vnetlab made.
+    type: bool
+    default: true
+extends_documentation_fragment: vnetlab.linux.common
+author:
+  - vnetlab contributors (@vnetlab)
+'''
+
+EXAMPLES = r'''
+- name: Diagram of the running lab
+  vnetlab.linux.lab_diagram:
+    path: /tmp/lab.svg
+'''
+
+RETURN = r'''
+dot:
+  description: The Graphviz source.
+  returned: always
+  type: str
+mermaid:
+  description: The Mermaid source.
+  returned: always
+  type: str
+'''
+
+import os
+import subprocess
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.vnetlab.linux.plugins.module_utils.diagram import to_dot, to_mermaid
+from ansible_collections.vnetlab.linux.plugins.module_utils.engine import preflight
+from ansible_collections.vnetlab.linux.plugins.module_utils.facts import gather
+from ansible_collections.vnetlab.linux.plugins.module_utils.names import VnetlabError
+from ansible_collections.vnetlab.linux.plugins.module_utils.netlink import Netlink
+
+FORMATS = {'.dot': 'dot', '.gv': 'dot', '.svg': 'svg', '.png': 'png', '.mmd': 'mermaid', '.md': 'mermaid'}
+
+
+def render(fmt, dot, mermaid, module):
+    if fmt == 'dot':
+        return dot.encode()
+    if fmt == 'mermaid':
+        return mermaid.encode()
+    binary = module.get_bin_path('dot')
+    if binary is None:
+        raise VnetlabError('path: drawing %s needs Graphviz (apt install graphviz); .dot and .mmd need nothing'
+                           % fmt)
+    proc = subprocess.run([binary, '-T' + fmt], input=dot.encode(), capture_output=True, check=False)
+    if proc.returncode != 0:
+        raise VnetlabError('dot failed: %s' % proc.stderr.decode(errors='replace')[-500:])
+    return proc.stdout
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type='path', required=True),
+            namespaces=dict(type='list', elements='str'),
+            owned_only=dict(type='bool', default=True),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    try:
+        fmt = FORMATS.get(os.path.splitext(p['path'])[1].lower())
+        if fmt is None:
+            raise VnetlabError('path: name the file .svg, .png, .dot or .mmd/.md (the format follows the name)')
+        preflight(module)
+        with Netlink() as nl:
+            lab = gather(nl, p['namespaces'], p['owned_only'])
+        dot, mermaid = to_dot(lab), to_mermaid(lab)
+        content = render(fmt, dot, mermaid, module)
+    except VnetlabError as e:
+        module.fail_json(msg=str(e))
+    old = None
+    if os.path.exists(p['path']):
+        with open(p['path'], 'rb') as f:
+            old = f.read()
+    changed = old != content
+    if changed and not module.check_mode:
+        with open(p['path'], 'wb') as f:
+            f.write(content)
+    module.exit_json(changed=changed, dot=dot, mermaid=mermaid, path=p['path'])
+
+
+if __name__ == '__main__':
+    main()
