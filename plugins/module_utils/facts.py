@@ -75,12 +75,9 @@ def gather(nl, namespaces=None, owned_only=False):
             out_links[name] = entry
         spaces[ns] = {
             'links': out_links,
-            'routes': [dict(r, device=index_name.get(r['oif'])) for r in routes
+            'routes': [_route(r, index_name) for r in routes
                        if r['dst'] == 'default' or r['proto'] != 2],  # keep static/boot routes, not kernel ones
         }
-    for ns in spaces:
-        for r in spaces[ns]['routes']:
-            r.pop('oif', None)
     if owned_only:
         spaces = _owned(spaces)
     bridges = sorted((ns + '/' if ns else '') + n for ns, space in spaces.items()
@@ -93,6 +90,13 @@ def gather(nl, namespaces=None, owned_only=False):
         'guests': guests,
         'nat': gather_nat(),
     }
+
+
+def _route(route, index_name):
+    """The route with its outgoing interface by name instead of index."""
+    out = dict(route, device=index_name.get(route['oif']))
+    del out['oif']
+    return out
 
 
 def _veth_peer(raw, ns, link, by_ns_index):

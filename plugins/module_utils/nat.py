@@ -140,22 +140,22 @@ def iptables_forward_refuses():
     return False
 
 
-def ipt_forward_present(source, uplink):
-    return shutil.which('iptables') is not None and all(
-        ipt_has(t, ch, a) for t, ch, a, ins in ipt_rules(source, uplink) if ch == 'FORWARD')
-
-
 # --------------------------------------------------------------------------------------------
 # the pair as a whole
 # --------------------------------------------------------------------------------------------
 
 def current(source, uplink):
-    """What of ours exists for this pair: {'nftables': bool, 'iptables': bool, 'iptables_forward': bool}."""
+    """What of ours exists for this pair: nftables rules; all iptables rules; the iptables forward rules;
+    any iptables rule at all (a half-removed set still needs removing). Each rule is checked once."""
     nft = False
     if shutil.which('nft'):
         nft = tag(source, uplink) in (nft_rules() or {})
-    ipt = shutil.which('iptables') is not None and all(ipt_has(t, ch, a) for t, ch, a, ins in ipt_rules(source, uplink))
-    return {'nftables': nft, 'iptables': ipt, 'iptables_forward': ipt_forward_present(source, uplink)}
+    present = []
+    if shutil.which('iptables'):
+        present = [(chain, ipt_has(table, chain, args)) for table, chain, args, dummy in ipt_rules(source, uplink)]
+    return {'nftables': nft, 'iptables': bool(present) and all(p for dummy, p in present),
+            'iptables_forward': bool(present) and all(p for chain, p in present if chain == 'FORWARD'),
+            'iptables_any': any(p for dummy, p in present)}
 
 
 def others_remain(source, uplink):

@@ -7,7 +7,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import shutil
 import socket
 
 from ansible_collections.vnetlab.linux.plugins.module_utils import nat
@@ -50,7 +49,7 @@ class NatMasqueradeResource(Resource):
         self.uplink = uplink
         self.backend = nat.pick_backend(p['backend'])
         cur = nat.current(self.source, uplink) if uplink else {'nftables': False, 'iptables': False,
-                                                               'iptables_forward': False}
+                                                               'iptables_forward': False, 'iptables_any': False}
         self._cur = cur
         present = cur['nftables'] if self.backend == 'nftables' else cur['iptables']
         return {'source': self.source, 'out_interface': uplink, 'backend': self.backend,
@@ -94,7 +93,7 @@ class NatMasqueradeResource(Resource):
         if uplink and cur['nftables']:
             ops.append(Op('delete nftables rules for %s out of %s' % (source, uplink),
                           lambda nl_: nat.nft_remove(source, uplink), session=False))
-        if uplink and (cur['iptables'] or cur['iptables_forward'] or self._any_iptables_rule(source, uplink)):
+        if uplink and cur['iptables_any']:
             rules = nat.ipt_rules(source, uplink)
             ops.append(Op('delete iptables rules for %s out of %s' % (source, uplink),
                           lambda nl_: nat.ipt_remove(rules), session=False))
@@ -109,11 +108,6 @@ class NatMasqueradeResource(Resource):
             return [], before
         return ops, dict(before, state='absent', iptables_forward_rules=False,
                          ip_forward=saved if saved is not None else before['ip_forward'])
-
-    @staticmethod
-    def _any_iptables_rule(source, uplink):
-        return shutil.which('iptables') is not None and any(
-            nat.ipt_has(t, ch, a) for t, ch, a, ins in nat.ipt_rules(source, uplink))
 
     def returns(self, view):
         return {'nat': view}
