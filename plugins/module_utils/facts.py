@@ -16,7 +16,7 @@ import socket
 
 from ansible_collections.vnetlab.linux.plugins.module_utils import nat, qemu
 from ansible_collections.vnetlab.linux.plugins.module_utils.netlink import (
-    OWNER_ALIAS, get_addresses, get_links, get_routes, list_netns)
+    get_addresses, is_owned, get_links, get_routes, list_netns)
 
 HOST = ''  # the key of the host namespace in the facts (namespaces have non-empty names)
 
@@ -61,7 +61,7 @@ def gather(nl, namespaces=None, owned_only=False):
                 continue
             entry = {
                 'kind': link['kind'], 'mac': _mac(link['mac']), 'mtu': link['mtu'], 'up': link['up'],
-                'operstate': link['operstate'], 'owned': link['ifalias'] == OWNER_ALIAS,
+                'operstate': link['operstate'], 'owned': is_owned(link['ifalias']),
                 'master': index_name.get(link['master']) if link['master'] else None,
                 'addresses': sorted(a['address'] for a in addrs if a['index'] == link['index']
                                     and not a['address'].lower().startswith('fe80')),

@@ -107,3 +107,17 @@ def test_bad_input_changes_nothing(run09, names):
     assert run09.fails('veth', name=a, peer=b, master=names('nobr')).startswith('master:')
     assert run09.fails('veth', name=a, peer=b, mtu=10).startswith('mtu:')
     assert link(a) is None and link(b) is None
+
+
+def test_namespace_end_may_share_a_name_with_a_host_link(run09, names):
+    """Calling the namespace end eth0 (as most labs do) while the host has its own eth0 uplink."""
+    ns = names('ns')
+    run09.ok('netns', name=ns)
+    host_twin = names('twin')
+    ip('link', 'add', host_twin, 'type', 'bridge')  # stands in for the host's eth0
+    made = run09.ok('veth', name=host_twin, netns=ns, peer=names('h'))
+    assert made['changed'] and link(host_twin, netns=ns)['linkinfo']['info_kind'] == 'veth'
+    assert link(host_twin)['linkinfo']['info_kind'] == 'bridge'  # the host's own link untouched
+    assert not run09.ok('veth', name=host_twin, netns=ns, peer=names('h'))['changed']
+    run09.ok('veth', name=host_twin, netns=ns, state='absent')
+    assert link(host_twin) is not None

@@ -65,11 +65,15 @@ class VethResource(Resource):
         check_mtu('mtu', p['mtu'])
 
     def locate(self, nl, ifname, netns):
-        """(namespace, link) of ifname: where it should be first, else the host (not moved yet)."""
-        for candidate in ([netns, None] if netns is not None else [None]):
-            link = find_link(nl, candidate, ifname)
-            if link is not None:
-                return candidate, link
+        """(namespace, link) of ifname: where it should be first, else a veth end of that name in the
+        host (a hand-made pair, not moved yet). Any other host link of that name - the uplink 'eth0'
+        when the namespace end is called eth0 - is not this pair's business."""
+        link = find_link(nl, netns, ifname)
+        if link is not None or netns is None:
+            return netns, link
+        host = find_link(nl, None, ifname)
+        if host is not None and host['kind'] == 'veth':
+            return None, host
         return netns, None
 
     def read(self, nl):

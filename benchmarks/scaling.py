@@ -1,0 +1,204 @@
+"""A lab of N namespaces, each joined by a veth to one host bridge and given an address, built three ways:
+
+  (a) raw: `ip -batch` for the host plus `ip -n NS -batch` per namespace, veth peers created directly in
+      their namespace (the fastest shell shape, shared/netlink.md);
+  (b) loops: the per-resource modules (netns, veth, address) driven by a role in loops;
+  (c) topology: vnetlab.linux.topology, one task, from a topology file - under the playbook's Python
+      (PyPI pyroute2 0.9) and under Debian's /usr/bin/python3 (pyroute2 0.7, what a managed host has).
+
+For each: converge, idempotent re-run, teardown (wall seconds of the whole command) and, for (c), the
+module's own time (elapsed_ms). Prints a table with ratios to (a) and writes a plot of time vs N.
+Run as root from the repository:
+
+  python3 benchmarks/scaling.py [--sizes 10,100,500] [--loops-max 500] [--plot docs/scaling.png]
+
+Names are bs<i>, bsh<i>, bsbr; addresses in 10.202.0.0/16. Nothing is asserted.
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TIMINGS = '/tmp/vnetlab-scaling-timings.jsonl'
+
+
+def address(i):
+    return '10.202.%d.%d/16' % (i // 250, i % 250 + 1)
+
+
+# -- (a) raw ----------------------------------------------------------------------------------------
+
+def raw_up(n, tmp):
+    host = ['link add bsbr type bridge', 'link set bsbr up'] + ['netns add bs%d' % i for i in range(n)]
+    for i in range(n):
+        host += ['link add bsh%d type veth peer name eth0 netns bs%d' % (i, i), 'link set bsh%d master bsbr up' % i]
+    script = ['ip -batch %s' % _write(tmp, 'host.batch', host)]
+    for i in range(n):
+        ns = ['link set lo up', 'link set eth0 up', 'addr add %s dev eth0' % address(i)]
+        script.append('ip -n bs%d -batch %s' % (i, _write(tmp, 'ns%d.batch' % i, ns)))
+    return _timed_sh('\n'.join(['set -e'] + script))
+
+
+def raw_down(n, tmp):
+    down = ['netns del bs%d' % i for i in range(n)] + ['link del bsbr']
+    return _timed_sh('ip -batch %s' % _write(tmp, 'down.batch', down))
+
+
+def _write(tmp, name, lines):
+    path = os.path.join(tmp, name)
+    with open(path, 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    return path
+
+
+def _timed_sh(script):
+    start = time.perf_counter()
+    subprocess.run(['bash', '-c', script], check=True)
+    return time.perf_counter() - start
+
+
+# -- (b) and (c): ansible-playbook -----------------------------------------------------------------
+
+def playbook(name, extra):
+    """-> (wall seconds, changed count, [elapsed_ms of each module call])."""
+    if os.path.exists(TIMINGS):
+        os.unlink(TIMINGS)
+    env = dict(os.environ, VNETLAB_TIMINGS=TIMINGS, ANSIBLE_CALLBACKS_ENABLED='vnetlab_timings',
+               ANSIBLE_CALLBACK_PLUGINS=os.path.join(ROOT, 'benchmarks', 'callback_plugins'))
+    start = time.perf_counter()
+    proc = subprocess.run(['ansible-playbook', os.path.join('benchmarks', name), '-e', json.dumps(extra)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - start
+    if proc.returncode:
+        sys.exit(proc.stdout[-3000:] + proc.stderr[-2000:])
+    changed = int(re.search(r'changed=(\d+)', proc.stdout.split('PLAY RECAP')[1]).group(1))
+    with open(TIMINGS) as f:
+        module_ms = [json.loads(line)['elapsed_ms'] for line in f]
+    return wall, changed, module_ms
+
+
+def topology_file(n, tmp):
+    lines = ['lab: scaling', 'namespaces:'] + ['  - bs%d' % i for i in range(n)]
+    lines += ['bridges:', '  - name: bsbr', 'veths:']
+    for i in range(n):
+        lines.append('  - {name: eth0, netns: bs%d, addresses: [%s], peer: bsh%d, peer_master: bsbr}'
+                     % (i, address(i), i))
+    return _write(tmp, 'lab%d.yml' % n, lines)
+
+
+def run_ansible(kind, n, tmp, python=None):
+    if kind == 'loops':
+        name, extra = 'loop_lab.yml', {'n': n}
+    else:
+        name, extra = 'topology_lab.yml', {'topology_file': topology_file(n, tmp)}
+    if python:
+        extra['ansible_python_interpreter'] = python
+    out = {}
+    for phase, state in (('converge', 'present'), ('re-run', 'present'), ('teardown', 'absent')):
+        wall, changed, module_ms = playbook(name, dict(extra, state=state))
+        if phase == 're-run' and changed:
+            sys.exit('%s N=%d: the re-run changed %d things' % (kind, n, changed))
+        out[phase] = wall
+        out[phase + ' module'] = sum(module_ms) / 1000.0
+    return out
+
+
+def left_over():
+    names = subprocess.run(['ip', 'netns', 'list'], capture_output=True, text=True, check=True).stdout
+    return [n for n in names.split() if re.match(r'^bs\d+$', n)]
+
+
+# -- report -----------------------------------------------------------------------------------------
+
+def table(results, sizes):
+    kinds = [k for k in ('raw', 'loops', 'topology', 'topology-0.7') if any((k, n) in results for n in sizes)]
+    rows = []
+    head = '| approach | N | converge s | re-run s | teardown s | converge / raw | teardown / raw | module time: converge / re-run / teardown s |'
+    rows += [head, '|' + '---|' * 8]
+    for n in sizes:
+        raw = results.get(('raw', n))
+        for kind in kinds:
+            r = results.get((kind, n))
+            if r is None:
+                continue
+            module = '-' if kind == 'raw' else '%.2f / %.2f / %.2f' % (
+                r['converge module'], r['re-run module'], r['teardown module'])
+            rows.append('| %s | %d | %.2f | %s | %.2f | %.2fx | %.2fx | %s |' % (
+                kind, n, r['converge'], 'n/a (not idempotent)' if kind == 'raw' else '%.2f' % r['re-run'],
+                r['teardown'], r['converge'] / raw['converge'], r['teardown'] / raw['teardown'], module))
+    return '\n'.join(rows)
+
+
+def plot(results, sizes, path):
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
+    for ax, phase in zip(axes, ('converge', 're-run', 'teardown')):
+        for kind, style in (('raw', 'k-o'), ('loops', 'r-s'), ('topology', 'b-^'), ('topology-0.7', 'g-v')):
+            if kind == 'raw' and phase == 're-run':
+                continue
+            points = [(n, results[(kind, n)][phase]) for n in sizes if (kind, n) in results]
+            if points:
+                ax.plot([p[0] for p in points], [p[1] for p in points], style, label=kind)
+        ax.set_xscale('log')
+        ax.set_yscale('log')
+        ax.set_xlabel('namespaces (N)')
+        ax.set_ylabel('seconds (wall, whole command)')
+        ax.set_title(phase)
+        ax.grid(True, which='both', alpha=0.3)
+        ax.legend()
+    fig.suptitle('vnetlab: N namespaces on one bridge - raw ip -batch vs modules in loops vs topology')
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--sizes', default='10,100,500')
+    ap.add_argument('--loops-max', type=int, default=500, help='skip (b) above this N (it is slow)')
+    ap.add_argument('--plot', default=os.path.join(ROOT, 'docs', 'scaling.png'))
+    ap.add_argument('--json', default=None, help='also write the raw numbers here')
+    args = ap.parse_args()
+    if os.geteuid() != 0:
+        sys.exit('run as root')
+    if left_over():
+        sys.exit('namespaces bs<N> exist already; remove them first')
+    sizes = [int(s) for s in args.sizes.split(',')]
+    results = {}
+    system_python = '/usr/bin/python3'
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            results[('raw', n)] = {'converge': raw_up(n, tmp)}
+            time.sleep(2)  # let the kernel finish the IPv6 link-local setup of the new links
+            results[('raw', n)]['teardown'] = raw_down(n, tmp)
+            print('raw N=%d: %s' % (n, results[('raw', n)]), flush=True)
+            time.sleep(2)
+            runs = [('topology', None)]
+            if os.path.exists(system_python):
+                runs.append(('topology-0.7', system_python))
+            if n <= args.loops_max:
+                runs.append(('loops', None))
+            for kind, python in runs:
+                results[(kind, n)] = run_ansible('loops' if kind == 'loops' else 'topology', n, tmp, python)
+                print('%s N=%d: %s' % (kind, n, dict((k, round(v, 2)) for k, v in results[(kind, n)].items())),
+                      flush=True)
+                if left_over():
+                    sys.exit('%s N=%d left namespaces behind' % (kind, n))
+                time.sleep(2)
+    print()
+    print(table(results, sizes))
+    plot(results, sizes, args.plot)
+    print('\nplot: %s' % args.plot)
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump(dict(('%s/%d' % k, v) for k, v in results.items()), f, indent=1)
+
+
+if __name__ == '__main__':
+    main()

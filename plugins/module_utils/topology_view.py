@@ -1,0 +1,112 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vnetlab contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Before/after views of a lab for --diff (pure: built from what was read and what was declared).
+
+Only the lab's own objects appear: declared namespaces and links, and those marked as this lab's.
+Keys are 'host/br0', 'red/veth-red' so that a diff of hundreds of namespaces stays readable.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+
+from ansible_collections.vnetlab.linux.plugins.module_utils.topology_schema import key, lab_alias
+from ansible_collections.vnetlab.linux.plugins.module_utils.netlink import RTPROT_BOOT, RTPROT_STATIC
+
+
+def _declared_links(topo):
+    out = {}
+    for br in topo['bridges']:
+        out[(br['netns'], br['name'])] = {'kind': 'bridge', 'mtu': br['mtu'], 'master': None,
+                                          'addresses': br['addresses']}
+    for v in topo['veths']:
+        for ns, name, master, addrs in ((v['netns'], v['name'], v['master'], v['addresses']),
+                                        (v['peer_netns'], v['peer'], v['peer_master'], v['peer_addresses'])):
+            out[(ns, name)] = {'kind': 'veth', 'mtu': v['mtu'], 'master': master, 'addresses': addrs}
+    return out
+
+
+def _route_text(dst, gateway, device, metric):
+    text = dst
+    if gateway:
+        text += ' via %s' % gateway
+    if device:
+        text += ' dev %s' % device
+    return text + ' metric %s' % (metric or 0)
+
+
+def before(topo, live, owned):
+    alias = lab_alias(topo['lab'])
+    declared = _declared_links(topo)
+    view = {'lab': topo['lab'], 'namespaces': sorted(set(n for n in live if n is not None) | set(owned)),
+            'links': {}, 'routes': {}}
+    for netns, state in live.items():
+        if state is None:
+            continue
+        names = dict((v['index'], n) for n, v in state['links'].items())
+        for name, link in state['links'].items():
+            if (netns, name) not in declared and (link['ifalias'] != alias or name == 'lo'):
+                continue
+            entry = {'kind': link['kind'], 'up': link['up'], 'mtu': link['mtu'],
+                     'master': names.get(link['master']), 'owned': link['ifalias'] == alias}
+            if state['addresses']:
+                entry['addresses'] = sorted(str(a) for a in state['addresses'].get(link['index'], [])
+                                            if not (a.version == 6 and a.ip.is_link_local))
+            view['links'][key(netns, name)] = entry
+        if state['routes'] is not None:
+            routes = [_route_text(r['dst'], r['gateway'], names.get(r['oif']), r['metric'])
+                      for r in state['routes'] if r['proto'] in (RTPROT_BOOT, RTPROT_STATIC)]
+            if routes:
+                view['routes'][netns or 'host'] = sorted(routes)
+    return view
+
+
+def after(topo, view_before, state, prune, vanishing=()):
+    """The view once the plan is applied (what check mode predicts)."""
+    view = copy.deepcopy(view_before)
+    declared = _declared_links(topo)
+    ns_names = set(ns['name'] for ns in topo['namespaces'])
+    if state == 'absent':
+        gone = ns_names | set(view['namespaces'])
+        view['namespaces'] = []
+        view['links'] = dict((k, v) for k, v in view['links'].items()
+                             if k.startswith('host/') and not v['owned'] and (None, k[5:]) not in declared)
+        for k in list(view['links']):
+            if k[5:] in vanishing:
+                del view['links'][k]
+        for ns in gone:
+            view['routes'].pop(ns, None)
+        host_routes = set(_route_text(str(r['destination']) if r['destination'] else 'default',
+                                      str(r['gateway']) if r['gateway'] else None, r['device'], r['metric'])
+                          for r in topo['routes'] if r['netns'] is None)
+        if 'host' in view['routes']:
+            view['routes']['host'] = [r for r in view['routes']['host'] if r not in host_routes]
+        return view
+    if prune:
+        keep = set(key(ns, name) for ns, name in declared)
+        view['namespaces'] = [n for n in view['namespaces'] if n in ns_names]
+        view['links'] = dict((k, v) for k, v in view['links'].items() if k in keep or not v['owned'])
+        for ns in list(view['routes']):
+            if ns != 'host':
+                view['routes'][ns] = []
+    view['namespaces'] = sorted(set(view['namespaces']) | ns_names)
+    for (ns, name), want in declared.items():
+        old = view['links'].get(key(ns, name), {})
+        entry = {'kind': want['kind'], 'up': True, 'mtu': want['mtu'] or old.get('mtu') or 1500,
+                 'master': want['master'] or old.get('master'), 'owned': True}
+        if want['addresses'] is not None:
+            entry['addresses'] = sorted(str(a) for a in want['addresses'])
+        elif 'addresses' in old:
+            entry['addresses'] = old['addresses']
+        view['links'][key(ns, name)] = entry
+    for r in topo['routes']:
+        ns = r['netns'] or 'host'
+        dst = str(r['destination']) if r['destination'] else 'default'
+        routes = [x for x in view['routes'].get(ns, []) if not x.startswith(dst + ' ')]
+        routes.append(_route_text(dst, str(r['gateway']) if r['gateway'] else None, r['device'], r['metric']))
+        view['routes'][ns] = sorted(routes)
+    view['routes'] = dict((k, v) for k, v in view['routes'].items() if v)
+    return view
