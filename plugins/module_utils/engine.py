@@ -125,9 +125,14 @@ def converge(resource, check_mode):
 
 def run_module(module, resource_cls):
     """The whole body of a resource module."""
+    run(module, lambda: converge(resource_cls(module.params), module.check_mode))
+
+
+def run(module, work):
+    """preflight, work() -> result dict, warnings and errors reported the Ansible way; exits."""
     preflight(module)
     try:
-        result = converge(resource_cls(module.params), module.check_mode)
+        result = work()
         for warning in result.pop('warnings', []):
             module.warn(warning)
     except VnetlabError as e:

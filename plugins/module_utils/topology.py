@@ -28,6 +28,7 @@ from ansible_collections.vnetlab.linux.plugins.module_utils.resources.common imp
 from ansible_collections.vnetlab.linux.plugins.module_utils.resources.veth import is_pair
 from ansible_collections.vnetlab.linux.plugins.module_utils.topology_schema import ip_version, lab_alias
 from ansible_collections.vnetlab.linux.plugins.module_utils import topology_view
+from ansible_collections.vnetlab.linux.plugins.module_utils.topology_services import Services
 
 # Steps run phase by phase; within the namespace phases, namespace by namespace in declared order, so
 # each namespace is visited once. PHASE_EARLY creates the namespaces that a veth from another
@@ -512,6 +513,7 @@ def apply(walker, steps):
             raise VnetlabError('%s failed: %s%s' % (failed.action, error, ' (rolled back %d earlier change(s))'
                                                     % len(done) if done else ''))
         done.extend(group)
+    return done
 
 
 def _reason(error, action):
@@ -560,25 +562,45 @@ def _host_has(ifname):
 # the whole run
 # ------------------------------------------------------------------------------------------------
 
-def converge(topo, state, prune, check_mode):
-    """A normalised topology -> the module result; raises VnetlabError (after rolling back)."""
+def converge(topo, state, prune, check_mode, with_diff=True):
+    """A normalised topology -> the module result; raises VnetlabError (after rolling back).
+    Guests and NAT (topology_services) come after the network on the way up, before it on the way down."""
     started = time.time()
+    services = Services(topo, state, prune, check_mode)
     with Walker() as walker:
+        if state == 'absent':
+            services.run(network_pending=False)
         live, owned = read(walker, topo, sweep=prune or state == 'absent', deep=state == 'present')
         planner = Planner(topo, live, owned, prune)
         steps = planner.present() if state == 'present' else planner.absent()
         before = topology_view.before(topo, live, owned)
         after = topology_view.after(topo, before, state, prune, planner.vanishing)
         warnings = []
-        if steps and not check_mode:
-            apply(walker, steps)
-            left = wait_gone(planner.vanishing) if planner.vanishing else []
+        done = apply(walker, steps) if steps and not check_mode else []
+        if planner.vanishing and done:
+            left = wait_gone(planner.vanishing)
             if left:
                 warnings.append('still present after their namespaces were removed: %s' % ', '.join(left))
-    result = {'changed': bool(steps), 'actions': [s.action for s in steps], 'diff': {'before': before, 'after': after},
+        if state == 'present':
+            try:
+                services.run(network_pending=bool(steps))
+            except VnetlabError as e:
+                errors = services.undo() + _rollback(walker, done)
+                raise VnetlabError('%s%s' % (e, '; rolling back also failed: %s' % '; '.join(errors) if errors else
+                                             ' (this task\'s other changes were rolled back)' if done or services.started
+                                             else ''))
+    actions = [s.action for s in steps]
+    actions = (services.actions + actions) if state == 'absent' else (actions + services.actions)
+    if services.before or services.after:
+        before.update(services.before)
+        after.update(services.after)
+    result = {'changed': bool(actions), 'actions': actions,
               'lab': {'name': topo['lab'], 'state': state, 'namespaces': after['namespaces'],
-                      'links': len(after['links'])},
+                      'links': len(after['links']), 'guests': [g['name'] for g in topo['guests']] if state == 'present'
+                      else []},
               'elapsed_ms': round((time.time() - started) * 1000.0, 1)}
+    if with_diff:  # hundreds of namespaces make a big diff: only when asked for
+        result['diff'] = {'before': before, 'after': after}
     if warnings:
         result['warnings'] = warnings
     return result

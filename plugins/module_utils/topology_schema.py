@@ -37,7 +37,8 @@ SCHEMA = {
     'routes': {'destination': ('network', True), 'netns': ('netns', False), 'gateway': ('ip', False),
                'device': ('ifname', False), 'metric': ('metric', False)},
 }
-TOP_KEYS = ('lab', 'description') + tuple(SCHEMA)
+SERVICE_SECTIONS = ('guests', 'nat')  # validated with their modules' argument specs (topology_services)
+TOP_KEYS = ('lab', 'description') + tuple(SCHEMA) + SERVICE_SECTIONS
 
 
 def lab_alias(lab):
@@ -148,6 +149,15 @@ def normalize(data, positions=None, source=None):
             fail((section,), 'must be a list')
         topo[section] = [_entry(section, fields, item, (section, i), fail) for i, item in enumerate(items)]
     _check_references(topo, fail)
+    for section in SERVICE_SECTIONS:
+        items = data.get(section) or []
+        if not isinstance(items, list):
+            fail((section,), 'must be a list')
+        if items:  # imported here: it needs ansible's argument spec validator, which pure tests may lack
+            from ansible_collections.vnetlab.linux.plugins.module_utils import topology_services
+            topo[section] = topology_services.normalize(section, items, fail)
+        else:
+            topo[section] = []
     return topo
 
 

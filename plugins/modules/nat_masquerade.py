@@ -79,17 +79,13 @@ elapsed_ms:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import run_module
-from ansible_collections.vnetlab.linux.plugins.module_utils.resources.nat_masquerade import NatMasqueradeResource
+from ansible_collections.vnetlab.linux.plugins.module_utils.resources.nat_masquerade import (
+    ARGUMENT_SPEC, NatMasqueradeResource)
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            source=dict(type='str', required=True),
-            out_interface=dict(type='str'),
-            backend=dict(type='str', choices=['auto', 'nftables', 'iptables'], default='auto'),
-            state=dict(type='str', choices=['present', 'absent'], default='present'),
-        ),
+        argument_spec=ARGUMENT_SPEC,
         supports_check_mode=True,
     )
     run_module(module, NatMasqueradeResource)

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 ---
 module: topology
-short_description: Apply a whole declared lab (namespaces, bridges, veth pairs, addresses, routes) in one task
+short_description: Apply a whole declared lab (namespaces, bridges, veths, addresses, routes, guests, NAT) in one task
 version_added: "0.2.0"
 description:
   - Reads a lab declared as data - namespaces, bridges, veth pairs with their addresses and bridge
@@ -24,6 +24,9 @@ description:
     anything of another lab or of the host.
   - Addresses listed for an interface are exclusive - others are removed (IPv6 link-local ones are
     never touched); an interface without an C(addresses) key keeps whatever it has.
+  - C(guests) and C(nat) entries take the options of M(vnetlab.linux.qemu_guest) and
+    M(vnetlab.linux.nat_masquerade) (all but C(state)) and run through the same engine as those modules,
+    after the network on the way up and before it on the way down.
   - A failure half-way rolls back what the task had already changed.
 options:
   src:
@@ -37,7 +40,7 @@ options:
     description:
       - The topology as data (the same keys as the file). Mutually exclusive with O(src).
       - "Top-level keys: C(lab) (required, the lab's name), C(description), C(namespaces), C(bridges),
-        C(veths), C(routes)."
+        C(veths), C(routes), C(guests), C(nat)."
     type: dict
   state:
     description:
@@ -48,9 +51,9 @@ options:
     default: present
   prune:
     description:
-      - With O(state=present), also remove this lab's namespaces and links that are no longer declared,
-        and routes added by hand or by an earlier run (protocol boot/static) in the lab's namespaces
-        that are not declared. Routes in the host namespace are never pruned.
+      - With O(state=present), also remove this lab's namespaces, links and guests that are no longer
+        declared, and routes added by hand or by an earlier run (protocol boot/static) in the lab's
+        namespaces that are not declared. Routes in the host namespace and NAT entries are never pruned.
     type: bool
     default: false
 extends_documentation_fragment: vnetlab.linux.common
@@ -72,6 +75,10 @@ EXAMPLES = r'''
         - {name: veth-red, netns: red, addresses: [10.16.0.2/24],
            peer: veth-blue, peer_netns: blue, peer_addresses: [10.16.0.3/24]}
 
+- name: Scenario C - a guest and a namespace on br0, NATed out (examples/scenario_c.yml)
+  vnetlab.linux.topology:
+    src: examples/scenario_c.yml
+
 - name: Drop what the file no longer declares
   vnetlab.linux.topology:
     src: lab.yml
@@ -91,10 +98,10 @@ actions:
   elements: str
   sample: ["create netns 'red'", "set lo up in netns 'red'", "create veth 'veth-red' in netns 'red' with peer 'veth-blue' in netns 'blue'"]
 lab:
-  description: The lab's name, the state asked for, its namespaces and how many links it has afterwards.
+  description: The lab's name, the state asked for, its namespaces, how many links it has and its guests afterwards.
   returned: always
   type: dict
-  sample: {"name": "pair", "state": "present", "namespaces": ["blue", "red"], "links": 2}
+  sample: {"name": "pair", "state": "present", "namespaces": ["blue", "red"], "links": 2, "guests": []}
 elapsed_ms:
   description: Time the module spent reading and changing kernel state, in milliseconds.
   returned: always
@@ -102,8 +109,7 @@ elapsed_ms:
 '''
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.vnetlab.linux.plugins.module_utils.engine import preflight
-from ansible_collections.vnetlab.linux.plugins.module_utils.names import VnetlabError
+from ansible_collections.vnetlab.linux.plugins.module_utils.engine import run
 from ansible_collections.vnetlab.linux.plugins.module_utils.topology import converge
 from ansible_collections.vnetlab.linux.plugins.module_utils.topology_schema import normalize
 
@@ -123,17 +129,9 @@ def main():
     if module.params['src'] is not None:
         module.fail_json(msg='src: the file is read on the controller by the action plugin of '
                              'vnetlab.linux.topology; call the module by that name (not through a custom action)')
-    try:
-        topo = normalize(module.params['definition'], source='definition')
-        preflight(module)
-        result = converge(topo, module.params['state'], module.params['prune'], module.check_mode)
-    except VnetlabError as e:
-        module.fail_json(msg=str(e))
-    for warning in result.pop('warnings', []):
-        module.warn(warning)
-    if not module._diff:
-        result.pop('diff')
-    module.exit_json(**result)
+    run(module, lambda: converge(normalize(module.params['definition'], source='definition'),
+                                 module.params['state'], module.params['prune'], module.check_mode,
+                                 with_diff=module._diff))
 
 
 if __name__ == '__main__':

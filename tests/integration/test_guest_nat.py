@@ -202,3 +202,51 @@ def test_bad_input(run09, names, image_x86, tmp_path):
     assert not os.path.exists('/run/vnetlab/guests/' + names('vm'))
     assert not [x for x in ip('-o', 'link').split('\n') if ' vq' in x]
     run09.ok('bridge', name=br, state='absent')
+
+
+def test_topology_with_guest_and_nat(run09, names, image_x86):
+    """Scenario C as one topology (guests and nat sections), behind a simulated uplink and WAN."""
+    br, navy, wan, guest = names('br'), names('navy'), names('wan'), names('vm')
+    topo = {
+        'lab': names('lab'), 'namespaces': [navy, wan], 'bridges': [{'name': br, 'addresses': [LAB + '.1/24']}],
+        'veths': [{'name': names('vn'), 'netns': navy, 'addresses': [LAB + '.2/24'], 'peer': names('vb'),
+                   'peer_master': br},
+                  {'name': names('we'), 'netns': wan, 'addresses': [WAN + '.2/24'], 'peer': names('up'),
+                   'peer_addresses': [WAN + '.1/24']}],
+        'routes': [{'netns': navy, 'destination': 'default', 'gateway': LAB + '.1'}],
+        'guests': [{'name': guest, 'accel': 'tcg', 'memory': '256M', 'kernel': image_x86['kernel'],
+                    'initrd': image_x86['initrd'], 'append': 'console=ttyS0 quiet vnetlab.ip=%s.5/24 vnetlab.gw=%s.1'
+                    % (LAB, LAB), 'nics': [{'bridge': br, 'tap': names('tap')}],
+                    'wait_for': image_x86['ready_regex'], 'wait_timeout': 120, 'stop_timeout': 2}],
+        'nat': [{'source': LAB + '.0/24', 'out_interface': names('up'), 'backend': 'nftables'}]}
+    forward_before = open('/proc/sys/net/ipv4/ip_forward').read().strip()
+    try:
+        planned = run09.ok('topology', definition=topo, check=True)
+        assert "guest '%s': start once the network above exists" % guest in planned['actions']
+        assert link(br) is None
+
+        built = run09.ok('topology', definition=topo)
+        started = [a for a in built['actions'] if a.startswith("guest '%s': " % guest)]
+        assert started and any(a.startswith('nat for %s.0/24: ' % LAB) for a in built['actions'])
+        assert link(names('tap'))['master'] == br
+        run09.ok('ping', netns=navy, targets=[LAB + '.5'])
+        subprocess.run(['ip', 'netns', 'exec', wan, 'nft', '-f', '-'], check=True, text=True, input=(
+            'table ip count {\n chain input {\n  type filter hook input priority 0;\n'
+            '  ip saddr %s.1 icmp type echo-request counter comment "from-uplink"\n }\n}\n' % WAN))
+        guest_ping(run09, guest, WAN + '.2')  # through NAT
+        assert counters(wan)['from-uplink'] > 0
+
+        again = run09.ok('topology', definition=topo)
+        assert not again['changed'], again['actions']
+        assert again['diff']['after']["guest '%s'" % guest]['state'] == 'running'
+
+        pruned = run09.ok('topology', definition=dict(topo, guests=[], nat=topo['nat']), prune=True)
+        assert "guest '%s' (no longer declared): " % guest in pruned['actions'][0]
+        assert link(names('tap')) is None
+        gone = run09.ok('topology', definition=topo, state='absent')
+        assert gone['changed'] and link(br) is None and link(names('up')) is None
+        assert open('/proc/sys/net/ipv4/ip_forward').read().strip() == forward_before
+        assert subprocess.run(['nft', 'list', 'table', 'ip', 'vnetlab'], capture_output=True,
+                              check=False).returncode != 0
+    finally:
+        run09('topology', definition=topo, state='absent')

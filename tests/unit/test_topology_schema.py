@@ -51,7 +51,7 @@ def test_normalize_fills_every_key_and_parses_values():
     assert topo['routes'][0]['gateway'] == ipaddress.ip_address('10.16.0.1')
 
 
-@pytest.mark.parametrize('path', ['scenario_a.yml', 'scenario_b.yml'])
+@pytest.mark.parametrize('path', ['scenario_a.yml', 'scenario_b.yml', 'scenario_c.yml'])
 def test_examples_are_valid(path):
     with open(os.path.join(ROOT, 'examples', path)) as f:
         topo = check(f.read())
@@ -80,6 +80,12 @@ def test_examples_are_valid(path):
     ('lab: x\nveths: {name: a}\n', 'veths', 'must be a list'),
     ('lab: [x\n', 'lab.yml line', 'not valid YAML'),
     ('', 'lab.yml', 'empty'),
+    ('lab: x\nguests:\n  - name: vm0\n    memroy: 1G\n', 'line 4: guests[0].memroy', 'options of vnetlab.linux.qemu_guest'),
+    ('lab: x\nguests:\n  - name: vm0\n    smp: many\n', 'line 3: guests[0]', 'smp'),
+    ('lab: x\nguests:\n  - {name: vm0, nics: [{tap: t0}]}\n', 'guests[0]', 'bridge'),
+    ('lab: x\nguests:\n  - {name: vm0, state: stopped}\n', 'guests[0].state', 'unknown key'),
+    ('lab: x\nnat:\n  - {source: 10.1.0.0/24}\n  - {source: 10.1.0.0/24}\n', 'line 4: nat[1]', 'already declared'),
+    ('lab: x\nnat: {source: 10.1.0.0/24}\n', 'nat', 'must be a list'),
 ])
 def test_errors_name_the_key_and_line(text, where, what):
     message = error(text) if text and not text.startswith('lab: [') else _any_error(text)
@@ -96,6 +102,15 @@ def test_dict_input_without_positions_names_the_key():
     with pytest.raises(TopologyError) as e:
         normalize({'lab': 'x', 'veths': [{'name': 'a', 'peer': 'b', 'master_bridge': 'br'}]}, source='definition')
     assert str(e.value).startswith('definition: veths[0].master_bridge: unknown key')
+
+
+def test_guests_and_nat_get_their_modules_defaults():
+    topo = check('lab: x\nguests:\n  - {name: vm0, kernel: /k, nics: [{bridge: br0}]}\nnat:\n  - source: 10.1.0.0/24\n')
+    guest = topo['guests'][0]
+    assert guest['memory'] == '512M' and guest['accel'] == 'auto' and guest['wait_for'] == 'qmp'
+    assert guest['nics'] == [{'bridge': 'br0', 'tap': None, 'mac': None, 'model': 'virtio-net-pci'}]
+    assert 'state' not in guest  # follows the topology's state
+    assert topo['nat'] == [{'source': '10.1.0.0/24', 'out_interface': None, 'backend': 'auto'}]
 
 
 def test_render_path():

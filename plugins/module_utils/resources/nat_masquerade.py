@@ -16,6 +16,14 @@ from ansible_collections.vnetlab.linux.plugins.module_utils.netlink import get_l
 from ansible_collections.vnetlab.linux.plugins.module_utils.resources.sysctl import (
     forget_original, read_saved, read_sysctl, save_original, write_sysctl)
 
+# The module's options: shared with the topology module's `nat:` entries.
+ARGUMENT_SPEC = dict(
+    source=dict(type='str', required=True),
+    out_interface=dict(type='str'),
+    backend=dict(type='str', choices=['auto', 'nftables', 'iptables'], default='auto'),
+    state=dict(type='str', choices=['present', 'absent'], default='present'),
+)
+
 FORWARD = 'net.ipv4.ip_forward'
 
 

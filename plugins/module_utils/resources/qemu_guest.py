@@ -22,6 +22,39 @@ from ansible_collections.vnetlab.linux.plugins.module_utils.resources.common imp
     delete_link, find_link, link_index, require_bridge)
 from ansible_collections.vnetlab.linux.plugins.module_utils.tap import create_tap
 
+# The module's options: shared with the topology module's `guests:` entries.
+ARGUMENT_SPEC = dict(
+    name=dict(type='str', required=True),
+    state=dict(type='str', choices=['running', 'stopped', 'absent'], default='running'),
+    arch=dict(type='str', choices=['x86_64', 'aarch64'], default='x86_64'),
+    accel=dict(type='str', choices=['auto', 'kvm', 'tcg'], default='auto'),
+    machine=dict(type='str'),
+    cpu=dict(type='str'),
+    memory=dict(type='str', default='512M'),
+    smp=dict(type='int', default=1),
+    image=dict(type='path'),
+    disk_size=dict(type='str'),
+    firmware=dict(type='path'),
+    kernel=dict(type='path'),
+    initrd=dict(type='path'),
+    append=dict(type='str'),
+    cloud_init=dict(type='dict', options=dict(
+        user_data=dict(type='str'),
+        meta_data=dict(type='str'),
+        network_config=dict(type='str'),
+    )),
+    nics=dict(type='list', elements='dict', default=[], options=dict(
+        bridge=dict(type='str', required=True),
+        tap=dict(type='str'),
+        mac=dict(type='str'),
+        model=dict(type='str', default='virtio-net-pci'),
+    )),
+    restart_on_change=dict(type='bool', default=False),
+    wait_for=dict(type='str', default='qmp'),
+    wait_timeout=dict(type='int', default=300),
+    stop_timeout=dict(type='int', default=30),
+)
+
 _MAC_RE = re.compile(r'^([0-9a-f]{2}:){5}[0-9a-f]{2}$')
 _DISK_RE = re.compile(r'^\d+[KMGT]?$')
 
