@@ -12,12 +12,15 @@ Run as root from the repository:
 
   python3 benchmarks/scaling.py [--sizes 10,100,500] [--loops-max 500] [--plot docs/scaling.png]
 
-Names are bs<i>, bsh<i>, bsbr; addresses in 10.202.0.0/16. Nothing is asserted.
+Names are bs<i>, bsh<i>, bsbr; addresses in 10.202.0.0/16. Nothing is asserted. The machine is noisy:
+use --repeat 3 (medians) for (a) and (c); (b) is measured once (half an hour at N=500), or taken from
+an earlier run's --json with --loops-from.
 """
 import argparse
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -124,24 +127,24 @@ def left_over():
 
 def table(results, sizes):
     kinds = [k for k in ('raw', 'loops', 'topology', 'topology-0.7') if any((k, n) in results for n in sizes)]
-    rows = []
-    head = ('| approach | N | converge s | re-run s | teardown s | converge / raw | teardown / raw '
-            '| module time: converge / re-run / teardown s |')
-    rows += [head, '|' + '---|' * 8]
+    rows = ['| approach | N | converge s | re-run s | teardown s | converge / raw | teardown / raw '
+            '(/ raw until gone) | module s: converge / re-run / teardown | module converge / raw '
+            '| module teardown / raw until gone |', '|' + '---|' * 10]
     for n in sizes:
         raw = results.get(('raw', n))
         for kind in kinds:
             r = results.get((kind, n))
             if r is None:
                 continue
-            module = '-' if kind == 'raw' else '%.2f / %.2f / %.2f' % (
-                r['converge module'], r['re-run module'], r['teardown module'])
-            down = ('%.2f (%.2f until gone)' % (r['teardown'], r['teardown until gone']) if kind == 'raw'
-                    else '%.2f' % r['teardown'])
-            rows.append('| %s | %d | %.2f | %s | %s | %.2fx | %.2fx (%.2fx) | %s |' % (
-                kind, n, r['converge'], 'n/a (not idempotent)' if kind == 'raw' else '%.2f' % r['re-run'],
-                down, r['converge'] / raw['converge'], r['teardown'] / raw['teardown'],
-                r['teardown'] / raw['teardown until gone'], module))
+            if kind == 'raw':
+                rows.append('| raw | %d | %.2f | n/a (not idempotent) | %.2f (%.2f until gone) | - | - | - | - | - |'
+                            % (n, r['converge'], r['teardown'], r['teardown until gone']))
+                continue
+            rows.append('| %s | %d | %.2f | %.2f | %.2f | %.2fx | %.2fx (%.2fx) | %.2f / %.2f / %.2f | %.2fx | %.2fx |' % (
+                kind, n, r['converge'], r['re-run'], r['teardown'], r['converge'] / raw['converge'],
+                r['teardown'] / raw['teardown'], r['teardown'] / raw['teardown until gone'],
+                r['converge module'], r['re-run module'], r['teardown module'],
+                r['converge module'] / raw['converge'], r['teardown module'] / raw['teardown until gone']))
     return '\n'.join(rows)
 
 
@@ -174,7 +177,11 @@ def main():
     ap.add_argument('--sizes', default='10,100,500')
     ap.add_argument('--loops-max', type=int, default=500, help='skip (b) above this N (it is slow)')
     ap.add_argument('--plot', default=os.path.join(ROOT, 'docs', 'scaling.png'))
+    ap.add_argument('--repeat', type=int, default=1, help='runs of (a) and (c) per N; the table shows medians')
     ap.add_argument('--json', default=None, help='also write the raw numbers here')
+    ap.add_argument('--loops-from', default=None,
+                    help="take (b)'s numbers from the --json of an earlier run instead of measuring (b) again "
+                         '(it takes half an hour at N=500)')
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit('run as root')
@@ -182,26 +189,41 @@ def main():
         sys.exit('namespaces bs<N> exist already; remove them first')
     sizes = [int(s) for s in args.sizes.split(',')]
     results = {}
+    if args.loops_from:
+        with open(args.loops_from) as f:
+            for key, value in json.load(f).items():
+                kind, n = key.rsplit('/', 1)
+                if kind == 'loops' and int(n) in sizes:
+                    results[(kind, int(n))] = value
     system_python = '/usr/bin/python3'
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
-            results[('raw', n)] = {'converge': raw_up(n, tmp)}
-            time.sleep(2)  # let the kernel finish the IPv6 link-local setup of the new links
-            results[('raw', n)]['teardown'], results[('raw', n)]['teardown until gone'] = raw_down(n, tmp)
-            print('raw N=%d: %s' % (n, results[('raw', n)]), flush=True)
-            time.sleep(2)
-            runs = [('topology', None)]
-            if os.path.exists(system_python):
-                runs.append(('topology-0.7', system_python))
-            if n <= args.loops_max:
-                runs.append(('loops', None))
-            for kind, python in runs:
-                results[(kind, n)] = run_ansible('loops' if kind == 'loops' else 'topology', n, tmp, python)
-                print('%s N=%d: %s' % (kind, n, dict((k, round(v, 2)) for k, v in results[(kind, n)].items())),
+            samples = {}
+            for _repeat in range(args.repeat):
+                raw = {'converge': raw_up(n, tmp)}
+                time.sleep(2)  # let the kernel finish the IPv6 link-local setup of the new links
+                raw['teardown'], raw['teardown until gone'] = raw_down(n, tmp)
+                samples.setdefault('raw', []).append(raw)
+                print('raw N=%d: %s' % (n, dict((k, round(v, 3)) for k, v in raw.items())), flush=True)
+                time.sleep(2)
+                runs = [('topology', None)]
+                if os.path.exists(system_python):
+                    runs.append(('topology-0.7', system_python))
+                for kind, python in runs:
+                    measured = run_ansible('topology', n, tmp, python)
+                    samples.setdefault(kind, []).append(measured)
+                    print('%s N=%d: %s' % (kind, n, dict((k, round(v, 2)) for k, v in measured.items())), flush=True)
+                    if left_over():
+                        sys.exit('%s N=%d left namespaces behind' % (kind, n))
+                    time.sleep(2)
+            for kind, runs_of_kind in samples.items():
+                results[(kind, n)] = dict((k, statistics.median(r[k] for r in runs_of_kind)) for k in runs_of_kind[0])
+            if n <= args.loops_max and ('loops', n) not in results:  # slow: once, whatever --repeat says
+                results[('loops', n)] = run_ansible('loops', n, tmp)
+                print('loops N=%d: %s' % (n, dict((k, round(v, 2)) for k, v in results[('loops', n)].items())),
                       flush=True)
                 if left_over():
-                    sys.exit('%s N=%d left namespaces behind' % (kind, n))
-                time.sleep(2)
+                    sys.exit('loops N=%d left namespaces behind' % n)
     print()
     print(table(results, sizes))
     plot(results, sizes, args.plot)

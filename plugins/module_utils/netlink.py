@@ -286,6 +286,14 @@ class Walker:
         return self._host_fd
 
     def _serve(self, request):
+        if request[0] == 'many':  # read_many: one hand-over between threads for the whole list
+            out = []
+            for netns, fns in request[1]:
+                try:
+                    out.append((True, self._serve((netns, fns, False, True))))
+                except WalkError as e:
+                    out.append((False, e))
+            return out
         netns, fns, create, raw = request
         done = 0
         try:
@@ -320,6 +328,10 @@ class Walker:
     def read(self, netns, fns):
         """Like visit, for reading only: fns get a RawDumps (get_links/get_addr/get_routes), not an IPRoute."""
         return self._worker.call((netns, list(fns), False, True))
+
+    def read_many(self, visits):
+        """read() of each (netns, fns) in one request -> [(True, results) or (False, WalkError)]."""
+        return self._worker.call(('many', [(netns, list(fns)) for netns, fns in visits]))
 
     def close(self):
         if self._worker is not None:

@@ -76,18 +76,23 @@ def read(walker, topo, sweep, deep=True):
                                                                 is not None) for v in topo['veths'])
     host_routes = any(r['netns'] is None for r in topo['routes'])
     live = {None: _visit(walker, None, _reader(host_addrs or host_routes, host_routes))}
-    for name in declared:
-        if name in existing and not deep:
-            live[name] = None
-        elif name in existing:
-            state = _visit(walker, name, _reader(True, sweep or any(r['netns'] == name for r in topo['routes'])))
-            if state is not None:
-                live[name] = state
+    present = [name for name in declared if name in existing]
+    if not deep:  # a teardown only needs to know that they exist
+        live.update((name, None) for name in present)
+    else:
+        routed = set(r['netns'] for r in topo['routes'])
+        visits = [(name, [_reader(True, sweep or name in routed)]) for name in present]
+        for (name, _fns), (ok, value) in zip(visits, walker.read_many(visits)):
+            if ok:
+                live[name] = value[0]
+            elif os.path.exists(os.path.join(NETNS_RUN_DIR, name)):  # else: removed while we looked
+                raise explain(value.error, 'reading %s' % where(name))
     owned = set()
     if sweep:
         alias = lab_alias(topo['lab'])
-        for name in sorted(existing - set(declared)):
-            lo = (_visit(walker, name, get_links) or {}).get('lo')
+        others = [(name, [get_links]) for name in sorted(existing - set(declared))]
+        for (name, _fns), (ok, value) in zip(others, walker.read_many(others)):
+            lo = value[0].get('lo') if ok else None
             if lo is not None and lo['ifalias'] == alias:
                 owned.add(name)
     return live, owned
