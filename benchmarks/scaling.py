@@ -154,16 +154,18 @@ def plot(results, sizes, path):
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
     for ax, phase in zip(axes, ('converge', 're-run', 'teardown')):
-        for kind, style in (('raw', 'k-o'), ('loops', 'r-s'), ('topology', 'b-^'), ('topology-0.7', 'g-v')):
-            if kind == 'raw' and phase == 're-run':
-                continue
-            points = [(n, results[(kind, n)][phase]) for n in sizes if (kind, n) in results]
-            if points:
-                ax.plot([p[0] for p in points], [p[1] for p in points], style, label=kind)
+        lines = [('raw', phase, 'k-o', 'raw'), ('raw', 'teardown until gone', 'k:o', 'raw, until gone'),
+                 ('loops', phase, 'r-s', 'loops'), ('topology', phase, 'b-^', 'topology'),
+                 ('topology', phase + ' module', 'b--^', 'topology, module time'),
+                 ('topology-0.7', phase, 'g-v', 'topology-0.7')]
+        for kind, key, style, label in lines:
+            points = [(n, results[(kind, n)][key]) for n in sizes if key in results.get((kind, n), {})]
+            if points and (kind != 'raw' or key.startswith(phase)):
+                ax.plot([p[0] for p in points], [p[1] for p in points], style, label=label)
         ax.set_xscale('log')
         ax.set_yscale('log')
         ax.set_xlabel('namespaces (N)')
-        ax.set_ylabel('seconds (wall, whole command)')
+        ax.set_ylabel('seconds')
         ax.set_title(phase)
         ax.grid(True, which='both', alpha=0.3)
         ax.legend()

@@ -350,6 +350,10 @@ class RawDumps:
 
     RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE = 18, 22, 26
     NLMSG_ERROR, NLMSG_DONE, NLM_F_DUMP_INTR = 2, 3, 0x10
+    # The link attributes link_view() reads: ADDRESS, IFNAME, MTU, LINK, MASTER, OPERSTATE, LINKINFO,
+    # IFALIAS, LINK_NETNSID. The rest of a link message (per-family settings, counters: ~1.8 KB) is
+    # dropped before pyroute2 decodes it, which makes reading a namespace about twice as fast.
+    LINK_ATTRS = frozenset((1, 3, 4, 5, 10, 16, 18, 20, 37))
 
     def __init__(self):
         self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)  # 0: NETLINK_ROUTE
@@ -378,6 +382,8 @@ class RawDumps:
             self.sock.send(header + body)
             data, interrupted = self._receive()
             if not interrupted:
+                if msg_type == self.RTM_GETLINK:
+                    data = _keep_attrs(data, 16 + 16, self.LINK_ATTRS)  # after nlmsghdr + ifinfomsg
                 return [m for m in self.marshal.parse(data) if m['header']['type'] == msg_type - 2]  # RTM_NEW*
         raise NetlinkError(errno.EINTR, 'the dump kept being interrupted by changes')
 
@@ -400,6 +406,29 @@ class RawDumps:
                 if length == 0:
                     break
             chunks.append(data)
+
+
+def _keep_attrs(data, head, keep):
+    """Netlink messages with only the top-level attributes whose type is in `keep`."""
+    out, offset = [], 0
+    while offset + 16 <= len(data):
+        length = struct.unpack_from('=I', data, offset)[0]
+        if length < head:
+            break
+        msg = data[offset:offset + length]
+        parts, pos = [msg[16:head]], head
+        while pos + 4 <= length:
+            attr_len, attr_type = struct.unpack_from('=HH', msg, pos)
+            if attr_len < 4:
+                break
+            aligned = (attr_len + 3) & ~3
+            if attr_type & 0x3fff in keep:  # without the NESTED / NET_BYTEORDER flag bits
+                parts.append(msg[pos:pos + aligned].ljust(aligned, b'\0'))
+            pos += aligned
+        body = b''.join(parts)
+        out.append(struct.pack('=I', 16 + len(body)) + msg[4:16] + body)
+        offset += (length + 3) & ~3
+    return b''.join(out)
 
 
 def _enter(path):
