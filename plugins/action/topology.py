@@ -8,6 +8,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
@@ -37,7 +39,7 @@ class ActionModule(ActionBase):
                 normalize(data, positions, source=src)  # the module validates again, without lines
             except VnetlabError as e:
                 raise AnsibleActionFail(to_text(e))
-            args['definition'] = data
+            args['definition'] = json.dumps(data)  # text: Ansible passes it on as is, a big dict it walks
         result.update(self._execute_module(module_name='vnetlab.linux.topology', module_args=args,
                                            task_vars=task_vars))
         return result

@@ -92,7 +92,7 @@ def load_yaml(text, source='topology'):
     """YAML text -> (data, positions{path tuple: 1-based line}); duplicate keys are errors."""
     if not HAS_YAML:
         raise VnetlabError('reading a topology file needs PyYAML on the controller')
-    loader = yaml.SafeLoader(text)
+    loader = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)(text)  # libyaml: 5x faster on big labs
     try:
         node = loader.get_single_node()
         if node is None:

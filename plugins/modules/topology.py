@@ -38,10 +38,12 @@ options:
     type: path
   definition:
     description:
-      - The topology as data (the same keys as the file). Mutually exclusive with O(src).
+      - The topology as data (the same keys as the file), or JSON text of it (what the action plugin
+        passes for O(src), because Ansible hands text on as it is but walks every node of a big dict).
+        Mutually exclusive with O(src).
       - "Top-level keys: C(lab) (required, the lab's name), C(description), C(namespaces), C(bridges),
         C(veths), C(routes), C(guests), C(nat)."
-    type: dict
+    type: raw
   state:
     description:
       - V(present) builds or updates the lab; V(absent) removes the declared namespaces, the declared
@@ -108,6 +110,8 @@ elapsed_ms:
   type: float
 '''
 
+import json
+
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import run
 from ansible_collections.vnetlab.linux.plugins.module_utils.topology import converge
@@ -118,7 +122,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             src=dict(type='path'),
-            definition=dict(type='dict'),
+            definition=dict(type='raw'),
             state=dict(type='str', choices=['present', 'absent'], default='present'),
             prune=dict(type='bool', default=False),
         ),
@@ -129,7 +133,13 @@ def main():
     if module.params['src'] is not None:
         module.fail_json(msg='src: the file is read on the controller by the action plugin of '
                              'vnetlab.linux.topology; call the module by that name (not through a custom action)')
-    run(module, lambda: converge(normalize(module.params['definition'], source='definition'),
+    definition = module.params['definition']
+    if isinstance(definition, str):
+        try:
+            definition = json.loads(definition)
+        except ValueError as e:
+            module.fail_json(msg='definition: not a mapping, nor JSON text of one: %s' % e)
+    run(module, lambda: converge(normalize(definition, source='definition'),
                                  module.params['state'], module.params['prune'], module.check_mode,
                                  with_diff=module._diff))
 

@@ -140,3 +140,12 @@ def test_many_namespaces_in_one_task(run, names):
     assert not run.ok('topology', definition=topo, diff=False)['changed']
     run.ok('topology', definition=topo, state='absent', diff=False)
     assert not [n for n in netns_list() if n.startswith(names(''))]
+
+
+def test_definition_as_json_text(run09, names):
+    import json
+    topo = {'lab': names('lab'), 'namespaces': [names('r')]}
+    assert run09.ok('topology', definition=json.dumps(topo), check=True)['actions'][0] == \
+        "create netns '%s'" % names('r')
+    assert run09.fails('topology', definition='{lab: x').startswith('definition: not a mapping, nor JSON text')
+    assert 'a topology is a mapping' in run09.fails('topology', definition='[1, 2]')
