@@ -74,8 +74,11 @@ def test_verify_pings_and_prune_through_the_role(tmp_path):
     lab.write_text(open(os.path.join(ROOT, 'examples', 'scenario_b.yml')).read().replace('scenario-b', 'vtlabb')
                    .replace('red', 'vtred').replace('blue', 'vtblue').replace('br0', 'vtbr0'))
     extra = dict(QUIET, lab_topology=str(lab), lab_verify=[{'netns': 'vtred', 'targets': ['10.16.0.3']}])
+    diagram = tmp_path / 'lab.dot'
     try:
-        playbook('lab.yml', extra)
+        playbook('lab.yml', dict(extra, vnetlab_diagram=str(diagram)))
+        dot = diagram.read_text()  # the playbook draws what the topology built
+        assert 'vtred' in dot and 'vtblue' in dot and 'vtbr0' in dot and '10.16.0.3/24' in dot
         lab.write_text(lab.read_text().replace('namespaces: [vtred, vtblue]', 'namespaces: [vtred]')
                        .split('  - name: veth1-vtblue')[0])
         assert playbook('lab.yml', dict(extra, lab_verify=[]))['changed'] == 0  # no prune: kept
