@@ -10,7 +10,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import os
 import shutil
 import socket
 
@@ -128,9 +127,8 @@ def _owned(spaces):
 
 
 def gather_guests():
-    base = os.path.join(qemu.RUN_DIR, 'guests')
     guests = []
-    for name in sorted(os.listdir(base)) if os.path.isdir(base) else []:
+    for name in qemu.guest_names():
         paths = qemu.Paths(name)
         cfg = qemu.read_config(paths) or {}
         pid = qemu.read_pid(paths)

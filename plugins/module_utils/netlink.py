@@ -282,9 +282,6 @@ class Walker:
     def __exit__(self, *exc):
         self.close()
 
-    def host_fd(self):
-        return self._host_fd
-
     def _serve(self, request):
         if request[0] == 'many':  # read_many: one hand-over between threads for the whole list
             out = []
@@ -341,6 +338,10 @@ class Walker:
             os.close(self._host_fd)
 
 
+class NetlinkDumpInterrupted(NetlinkError):
+    """RawDumps' interrupted dump, named like pyroute2 0.7's so that _dump() retries it."""
+
+
 class RawDumps:
     """Dumps of links, addresses and routes over a bare rtnetlink socket, decoded by pyroute2's own
     parser (MarshalRtnl). Why not IPRoute: on pyroute2 0.9 each IPRoute request goes through an asyncio
@@ -375,17 +376,16 @@ class RawDumps:
     def get_routes(self, family, table=RT_TABLE_MAIN):
         return self._dump(self.RTM_GETROUTE, struct.pack('=BBBBBBBBI', family, 0, 0, 0, table, 0, 0, 0, 0))
 
-    def _dump(self, msg_type, body, attempts=5):
-        for _attempt in range(attempts):
-            self.seq += 1
-            header = struct.pack('=IHHII', 16 + len(body), msg_type, 0x301, self.seq, 0)  # REQUEST|DUMP
-            self.sock.send(header + body)
-            data, interrupted = self._receive()
-            if not interrupted:
-                if msg_type == self.RTM_GETLINK:
-                    data = _keep_attrs(data, 16 + 16, self.LINK_ATTRS)  # after nlmsghdr + ifinfomsg
-                return [m for m in self.marshal.parse(data) if m['header']['type'] == msg_type - 2]  # RTM_NEW*
-        raise NetlinkError(errno.EINTR, 'the dump kept being interrupted by changes')
+    def _dump(self, msg_type, body):
+        self.seq += 1
+        header = struct.pack('=IHHII', 16 + len(body), msg_type, 0x301, self.seq, 0)  # REQUEST|DUMP
+        self.sock.send(header + body)
+        data, interrupted = self._receive()
+        if interrupted:  # retried by _dump() below, like pyroute2 0.7's own exception
+            raise NetlinkDumpInterrupted(errno.EINTR, 'the dump was interrupted by changes')
+        if msg_type == self.RTM_GETLINK:
+            data = _keep_attrs(data, 16 + 16, self.LINK_ATTRS)  # after nlmsghdr + ifinfomsg
+        return [m for m in self.marshal.parse(data) if m['header']['type'] == msg_type - 2]  # RTM_NEW*
 
     def _receive(self):
         chunks, interrupted = [], False
@@ -439,16 +439,19 @@ def _enter(path):
         os.close(fd)
 
 
-def _setns_fd(fd):
-    if _get_libc().setns(fd, CLONE_NEWNET) != 0:
+def _libc_ok(ret):
+    """A libc call's -1 -> OSError with its errno."""
+    if ret != 0:
         err = ctypes.get_errno()
         raise OSError(err, os.strerror(err))
+
+
+def _setns_fd(fd):
+    _libc_ok(_get_libc().setns(fd, CLONE_NEWNET))
 
 
 def _unshare_and_attach(name):
-    if _get_libc().unshare(CLONE_NEWNET) != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, os.strerror(err))
+    _libc_ok(_get_libc().unshare(CLONE_NEWNET))
     _pr_netns.attach(name, 'thread-self')
 
 

@@ -76,6 +76,12 @@ def file_id(path):
     return '%d-%d' % (st.st_size, int(st.st_mtime))
 
 
+def guest_names():
+    """Names of the guests that have a runtime directory (running, or stopped but not removed)."""
+    base = os.path.join(RUN_DIR, 'guests')
+    return sorted(os.listdir(base)) if os.path.isdir(base) else []
+
+
 class Paths:
     def __init__(self, name):
         self.run = os.path.join(RUN_DIR, 'guests', name)

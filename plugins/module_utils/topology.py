@@ -24,9 +24,11 @@ from ansible_collections.vnetlab.linux.plugins.module_utils.names import Vnetlab
 from ansible_collections.vnetlab.linux.plugins.module_utils.netlink import (
     NETNS_RUN_DIR, RTPROT_BOOT, RTPROT_STATIC, NetlinkError, WalkError, Walker, explain, get_addresses,
     get_links, get_routes, list_netns, remove_netns)
+from ansible_collections.vnetlab.linux.plugins.module_utils.resources.address import managed
 from ansible_collections.vnetlab.linux.plugins.module_utils.resources.common import delete_link
-from ansible_collections.vnetlab.linux.plugins.module_utils.resources.veth import is_pair
-from ansible_collections.vnetlab.linux.plugins.module_utils.topology_schema import ip_version, lab_alias
+from ansible_collections.vnetlab.linux.plugins.module_utils.resources.veth import is_pair, with_netns_fd
+from ansible_collections.vnetlab.linux.plugins.module_utils.topology_schema import (
+    interfaces, ip_version, lab_alias, route_dst)
 from ansible_collections.vnetlab.linux.plugins.module_utils import topology_view
 from ansible_collections.vnetlab.linux.plugins.module_utils.topology_services import Services
 
@@ -71,11 +73,12 @@ def read(walker, topo, sweep, deep=True):
     declares when `sweep` (prune / absent)."""
     existing = set(list_netns())
     declared = [ns['name'] for ns in topo['namespaces']]
-    host_addrs = any(x['netns'] is None and x['addresses'] is not None for x in topo['bridges']) or any(
-        (v['netns'] is None and v['addresses'] is not None) or (v['peer_netns'] is None and v['peer_addresses']
-                                                                is not None) for v in topo['veths'])
+    host_addrs = any(i['netns'] is None and i['addresses'] is not None for i in interfaces(topo))
     host_routes = any(r['netns'] is None for r in topo['routes'])
-    live = {None: _visit(walker, None, _reader(host_addrs or host_routes, host_routes))}
+    try:
+        live = {None: walker.read(None, [_reader(host_addrs or host_routes, host_routes)])[0]}
+    except WalkError as e:
+        raise explain(e.error, 'reading the host namespace')
     present = [name for name in declared if name in existing]
     if not deep:  # a teardown only needs to know that they exist
         live.update((name, None) for name in present)
@@ -98,15 +101,6 @@ def read(walker, topo, sweep, deep=True):
     return live, owned
 
 
-def _visit(walker, netns, fn):
-    try:
-        return walker.read(netns, [fn])[0]
-    except WalkError as e:
-        if netns is not None and not os.path.exists(os.path.join(NETNS_RUN_DIR, netns)):
-            return None  # removed while we looked
-        raise explain(e.error, 'reading %s' % where(netns))
-
-
 # ------------------------------------------------------------------------------------------------
 # plan
 # ------------------------------------------------------------------------------------------------
@@ -118,6 +112,7 @@ class Planner:
         self.steps = []
         self.vanishing = []  # host ends that disappear with their namespace (absent)
         self.ns_order = dict((ns['name'], i) for i, ns in enumerate(topo['namespaces']))
+        self.bridges = set((b['netns'], b['name']) for b in topo['bridges'])
 
     # -- helpers --------------------------------------------------------------------------------
     def links(self, netns):
@@ -148,11 +143,8 @@ class Planner:
             self._bridge(br)
         for veth in topo['veths']:
             self._veth(veth)
-        for br in topo['bridges']:
-            self._addresses(br['netns'], br['name'], br['addresses'])
-        for veth in topo['veths']:
-            self._addresses(veth['netns'], veth['name'], veth['addresses'])
-            self._addresses(veth['peer_netns'], veth['peer'], veth['peer_addresses'])
+        for iface in interfaces(topo):
+            self._addresses(iface['netns'], iface['name'], iface['addresses'])
         for route in topo['routes']:
             self._route(route)
         return self.ordered()
@@ -188,7 +180,6 @@ class Planner:
         if link is not None and link['kind'] != 'bridge':
             self._conflict(netns, name, link, 'bridge', "bridges '%s'" % name)
             link = None
-        attrs = {}
         if link is None:
             created = {'br_stp_state': int(bool(br['stp']))} if br['stp'] is not None else {}
             self.add(Step("create bridge '%s' in %s" % (name, where(netns)), netns,
@@ -199,10 +190,11 @@ class Planner:
             self.add(Step("set stp on bridge '%s' in %s" % (name, where(netns)), netns,
                           lambda ipr, ix: ipr.link('set', ifname=name, kind='bridge', br_stp_state=stp),
                           phase=self._phase(netns)))
-        self._link_attrs(netns, name, link, attrs, br['mtu'], None)
+        self._link_attrs(netns, name, link, br['mtu'], None)
 
-    def _link_attrs(self, netns, name, link, attrs, mtu, master):
+    def _link_attrs(self, netns, name, link, mtu, master):
         """alias, mtu, master and up in one request."""
+        attrs = {}
         if link is None or link['ifalias'] != self.alias:
             attrs['ifalias'] = self.alias
         if mtu and (link is None or link['mtu'] != mtu):
@@ -211,8 +203,7 @@ class Planner:
             attrs['state'] = 'up'
         if master is not None:
             bridge = self.links(netns).get(master)
-            declared = any(b['name'] == master and b['netns'] == netns for b in self.topo['bridges'])
-            if not declared and (bridge is None or bridge['kind'] != 'bridge'):
+            if (netns, master) not in self.bridges and (bridge is None or bridge['kind'] != 'bridge'):
                 raise VnetlabError("master: bridge '%s' is neither declared under bridges: nor present in %s"
                                    % (master, where(netns)))
             if link is None or bridge is None or link['master'] != bridge['index']:
@@ -240,8 +231,8 @@ class Planner:
                     self._conflict(ns, name, link, 'veth', path)
             a = b = None
             self._create_veth(veth)
-        self._link_attrs(a_ns, a_name, a, {}, veth['mtu'], veth['master'])
-        self._link_attrs(b_ns, b_name, b, {}, veth['mtu'], veth['peer_master'])
+        self._link_attrs(a_ns, a_name, a, veth['mtu'], veth['master'])
+        self._link_attrs(b_ns, b_name, b, veth['mtu'], veth['peer_master'])
 
     def _creator(self, veth):
         """((netns, name), (peer netns, peer name)) of the end whose namespace creates the pair: the
@@ -258,16 +249,8 @@ class Planner:
         extra = {'mtu': veth['mtu']} if veth['mtu'] else {}
 
         def create(ipr, ix):
-            if peer_ns is None:
-                fd = ix.host_fd
-                return ipr.link('add', ifname=name, kind='veth', peer=dict(ifname=peer, net_ns_fd=fd, **extra),
-                                **extra)
-            fd = os.open(os.path.join(NETNS_RUN_DIR, peer_ns), os.O_RDONLY)
-            try:
-                return ipr.link('add', ifname=name, kind='veth', peer=dict(ifname=peer, net_ns_fd=fd, **extra),
-                                **extra)
-            finally:
-                os.close(fd)
+            with_netns_fd(peer_ns, lambda fd: ipr.link('add', ifname=name, kind='veth',
+                                                       peer=dict(ifname=peer, net_ns_fd=fd, **extra), **extra))
         self.add(Step("create veth '%s' in %s with peer '%s' in %s" % (name, where(ns), peer, where(peer_ns)),
                       ns, create, undo=_delete_link(name), phase=self._phase(ns)))
 
@@ -275,10 +258,7 @@ class Planner:
         if wanted is None:
             return
         link = self.links(netns).get(ifname)
-        current = set()
-        if link is not None:
-            current = set(a for a in self.live[netns]['addresses'].get(link['index'], [])
-                          if not (a.version == 6 and a.ip.is_link_local))
+        current = managed(self.live[netns]['addresses'].get(link['index'], [])) if link is not None else set()
         wanted = set(wanted)
         for addr in sorted(current - wanted, key=str):
             self.add(Step("remove %s from '%s' in %s" % (addr, ifname, where(netns)), netns,
@@ -289,7 +269,7 @@ class Planner:
 
     def _route(self, route):
         netns = route['netns']
-        dst = str(route['destination']) if route['destination'] else 'default'
+        dst = route_dst(route)
         gateway = str(route['gateway']) if route['gateway'] else None
         state = self.live.get(netns)
         match = None
@@ -321,19 +301,14 @@ class Planner:
     def _check_host_gateway(self, route):
         gw = route['gateway']
         nets = [a.network for addrs in self.live[None]['addresses'].values() for a in addrs]
-        for x in self.topo['bridges'] + self.topo['veths']:
-            for ns_key, addr_key in (('netns', 'addresses'), ('peer_netns', 'peer_addresses')):
-                if x.get(ns_key, 0) is None and x.get(addr_key):
-                    nets.extend(a.network for a in x[addr_key])
+        nets += [a.network for i in interfaces(self.topo) if i['netns'] is None for a in i['addresses'] or []]
         if not gw.is_link_local and not any(gw in n for n in nets):
             raise VnetlabError('routes: gateway %s is not on any subnet connected to the host namespace or declared '
                                'there; add an address on its subnet' % gw)
 
     # -- prune / absent -------------------------------------------------------------------------
     def _prune(self):
-        declared_links = set((b['netns'], b['name']) for b in self.topo['bridges'])
-        for v in self.topo['veths']:
-            declared_links.update([(v['netns'], v['name']), (v['peer_netns'], v['peer'])])
+        declared_links = set((i['netns'], i['name']) for i in interfaces(self.topo))
         self._remove_owned_namespaces()
         for netns, state in sorted(self.live.items(), key=lambda kv: kv[0] or ''):
             if state is None:
@@ -349,7 +324,7 @@ class Planner:
         declared = set()
         for r in self.topo['routes']:
             if r['netns'] == netns:
-                declared.add((str(r['destination']) if r['destination'] else 'default', r['metric']))
+                declared.add((route_dst(r), r['metric']))
         for r in state['routes']:
             if r['proto'] not in (RTPROT_BOOT, RTPROT_STATIC):
                 continue
@@ -371,14 +346,9 @@ class Planner:
         """Host links first (declared or ours), then the namespaces (their links go with them)."""
         removed_ns = set(ns['name'] for ns in self.topo['namespaces'] if ns['name'] in self.live) | self.owned
         host = self.links(None)
-        host_names = set(b['name'] for b in self.topo['bridges'] if b['netns'] is None)
-        peer_of_host_end = {}  # host end -> namespace of its declared peer
-        for v in self.topo['veths']:
-            for ns, name, other_ns in ((v['netns'], v['name'], v['peer_netns']),
-                                       (v['peer_netns'], v['peer'], v['netns'])):
-                if ns is None:
-                    host_names.add(name)
-                    peer_of_host_end[name] = other_ns
+        in_host = [i for i in interfaces(self.topo) if i['netns'] is None]
+        host_names = set(i['name'] for i in in_host)
+        peer_of_host_end = dict((i['name'], i['other_netns']) for i in in_host if i['kind'] == 'veth')
         host_names.update(n for n, link in host.items() if link['ifalias'] == self.alias)
         for route in self.topo['routes']:
             if route['netns'] is None:
@@ -401,7 +371,7 @@ class Planner:
         state = self.live[None]
         if state['routes'] is None:
             return
-        dst = str(route['destination']) if route['destination'] else 'default'
+        dst = route_dst(route)
         for r in state['routes']:
             if r['dst'] == dst and (route['metric'] is None or r['metric'] == route['metric']) and \
                     (route['gateway'] is None or r['gateway'] == str(route['gateway'])):
@@ -442,8 +412,8 @@ def _route_spec(route, metric):
 class _Index:
     """ifname -> ifindex inside one visit (names of links created earlier in the same visit included)."""
 
-    def __init__(self, ipr, host_fd):
-        self.ipr, self.host_fd, self.cache = ipr, host_fd, {}
+    def __init__(self, ipr):
+        self.ipr, self.cache = ipr, {}
 
     def __call__(self, name):
         if name not in self.cache:
@@ -467,8 +437,8 @@ def _groups(steps):
         yield group
 
 
-def _run_group(walker, group, undo=False):
-    """Run a group's do (or undo) functions; returns how many completed before an error (raised)."""
+def _run_group(walker, group):
+    """Run a group's steps: a namespace removal alone, or one visit (raises WalkError)."""
     first = group[0]
     if first.removes:
         try:
@@ -476,23 +446,15 @@ def _run_group(walker, group, undo=False):
         except VnetlabError as e:
             raise WalkError(0, e)
         return
-    fns = []
-    for step in group:
-        if step.creates:
-            continue
-        fn = step.undo if undo else step.do
-        fns.append(_bind(fn, walker.host_fd()))
-    walker.visit(first.netns, fns, create=bool(first.creates) and not undo)
+    index = {}  # one _Index for the whole visit, so a name is looked up once
 
-
-def _bind(fn, host_fd):
-    state = {}
-
-    def call(ipr):
-        if 'index' not in state or state['index'].ipr is not ipr:
-            state['index'] = _Index(ipr, host_fd)
-        return fn(ipr, state['index'])
-    return call
+    def bind(fn):
+        def call(ipr):
+            if index.get('ipr') is not ipr:
+                index.update(ipr=ipr, ix=_Index(ipr))
+            return fn(ipr, index['ix'])
+        return call
+    walker.visit(first.netns, [bind(step.do) for step in group if not step.creates], create=bool(first.creates))
 
 
 def apply(walker, steps):

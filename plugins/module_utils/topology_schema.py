@@ -264,7 +264,7 @@ def _check_references(topo, fail):
             if not any(gw in net for net in connected):
                 fail(path + ('gateway',), '%s is not on any subnet declared in %s (declared: %s)'
                      % (gw, _where(route['netns']), ', '.join(sorted(set(str(n) for n in connected))) or 'none'))
-        key = (route['netns'], str(dst) if dst else 'default', route['metric'])
+        key = (route['netns'], route_dst(route), route['metric'])
         if key in routes:
             fail(path + ('destination',), 'the route to %s in %s is declared twice' % (key[1], _where(key[0])))
         routes.add(key)
@@ -291,3 +291,21 @@ def _where(netns):
 
 def ip_version(route):
     return (route['destination'] or route['gateway'] or ipaddress.ip_address('0.0.0.0')).version
+
+
+def route_dst(route):
+    """A declared route's destination as the kernel reads show it: '10.30.0.0/16' or 'default'."""
+    return str(route['destination']) if route['destination'] else 'default'
+
+
+def interfaces(topo):
+    """Every declared interface - bridges, then each veth's two ends - as
+    {netns, name, kind, mtu, master, addresses, other_netns (a veth end's peer's namespace)}."""
+    out = [{'netns': b['netns'], 'name': b['name'], 'kind': 'bridge', 'mtu': b['mtu'], 'master': None,
+            'addresses': b['addresses'], 'other_netns': None} for b in topo['bridges']]
+    for v in topo['veths']:
+        for end, ns, master, addrs, other in (('name', 'netns', 'master', 'addresses', 'peer_netns'),
+                                              ('peer', 'peer_netns', 'peer_master', 'peer_addresses', 'netns')):
+            out.append({'netns': v[ns], 'name': v[end], 'kind': 'veth', 'mtu': v['mtu'], 'master': v[master],
+                        'addresses': v[addrs], 'other_netns': v[other]})
+    return out

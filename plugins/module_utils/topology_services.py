@@ -55,15 +55,10 @@ def normalize(section, items, fail):
 
 def owned_guests(lab):
     """Names of the guests this lab started (by the mark in their runtime directories)."""
-    base = os.path.dirname(qemu.Paths('x').run)
     found = []
-    try:
-        names = sorted(os.listdir(base))
-    except OSError:
-        return found
-    for name in names:
+    for name in qemu.guest_names():
         try:
-            with open(os.path.join(base, name, LAB_MARK)) as f:
+            with open(os.path.join(qemu.Paths(name).run, LAB_MARK)) as f:
                 if f.read().strip() == lab:
                     found.append(name)
         except (IOError, OSError):

@@ -13,20 +13,14 @@ __metaclass__ = type
 
 import copy
 
-from ansible_collections.vnetlab.linux.plugins.module_utils.topology_schema import key, lab_alias
 from ansible_collections.vnetlab.linux.plugins.module_utils.netlink import RTPROT_BOOT, RTPROT_STATIC
+from ansible_collections.vnetlab.linux.plugins.module_utils.resources.address import managed
+from ansible_collections.vnetlab.linux.plugins.module_utils.topology_schema import (
+    interfaces, key, lab_alias, route_dst)
 
 
 def _declared_links(topo):
-    out = {}
-    for br in topo['bridges']:
-        out[(br['netns'], br['name'])] = {'kind': 'bridge', 'mtu': br['mtu'], 'master': None,
-                                          'addresses': br['addresses']}
-    for v in topo['veths']:
-        for ns, name, master, addrs in ((v['netns'], v['name'], v['master'], v['addresses']),
-                                        (v['peer_netns'], v['peer'], v['peer_master'], v['peer_addresses'])):
-            out[(ns, name)] = {'kind': 'veth', 'mtu': v['mtu'], 'master': master, 'addresses': addrs}
-    return out
+    return dict(((i['netns'], i['name']), i) for i in interfaces(topo))
 
 
 def _route_text(dst, gateway, device, metric):
@@ -53,8 +47,7 @@ def before(topo, live, owned):
             entry = {'kind': link['kind'], 'up': link['up'], 'mtu': link['mtu'],
                      'master': names.get(link['master']), 'owned': link['ifalias'] == alias}
             if state['addresses']:
-                entry['addresses'] = sorted(str(a) for a in state['addresses'].get(link['index'], [])
-                                            if not (a.version == 6 and a.ip.is_link_local))
+                entry['addresses'] = sorted(str(a) for a in managed(state['addresses'].get(link['index'], [])))
             view['links'][key(netns, name)] = entry
         if state['routes'] is not None:
             routes = [_route_text(r['dst'], r['gateway'], names.get(r['oif']), r['metric'])
@@ -79,7 +72,7 @@ def after(topo, view_before, state, prune, vanishing=()):
                 del view['links'][k]
         for ns in gone:
             view['routes'].pop(ns, None)
-        host_routes = set(_route_text(str(r['destination']) if r['destination'] else 'default',
+        host_routes = set(_route_text(route_dst(r),
                                       str(r['gateway']) if r['gateway'] else None, r['device'], r['metric'])
                           for r in topo['routes'] if r['netns'] is None)
         if 'host' in view['routes']:
@@ -104,7 +97,7 @@ def after(topo, view_before, state, prune, vanishing=()):
         view['links'][key(ns, name)] = entry
     for r in topo['routes']:
         ns = r['netns'] or 'host'
-        dst = str(r['destination']) if r['destination'] else 'default'
+        dst = route_dst(r)
         routes = [x for x in view['routes'].get(ns, []) if not x.startswith(dst + ' ')]
         routes.append(_route_text(dst, str(r['gateway']) if r['gateway'] else None, r['device'], r['metric']))
         view['routes'][ns] = sorted(routes)
