@@ -111,6 +111,7 @@ class Planner:
         self.alias = lab_alias(topo['lab'])
         self.steps = []
         self.vanishing = []  # host ends that disappear with their namespace (absent)
+        self.replaced = set()  # (netns, ifname) of our links deleted to be made anew: nothing of them is kept
         self.ns_order = dict((ns['name'], i) for i, ns in enumerate(topo['namespaces']))
         self.bridges = set((b['netns'], b['name']) for b in topo['bridges'])
 
@@ -168,6 +169,7 @@ class Planner:
         if link['ifalias'] == self.alias:
             self.add(Step("delete %s '%s' in %s (replaced)" % (link['kind'], ifname, where(netns)), netns,
                           _delete_link(ifname), phase=PHASE_DELETE))
+            self.replaced.add((netns, ifname))
             return
         what = ('one end of another veth pair' if link['kind'] == wanted_kind == 'veth'
                 else 'a %s link' % link['kind'])
@@ -257,7 +259,7 @@ class Planner:
     def _addresses(self, netns, ifname, wanted):
         if wanted is None:
             return
-        link = self.links(netns).get(ifname)
+        link = None if (netns, ifname) in self.replaced else self.links(netns).get(ifname)
         current = managed(self.live[netns]['addresses'].get(link['index'], [])) if link is not None else set()
         wanted = set(wanted)
         for addr in sorted(current - wanted, key=str):

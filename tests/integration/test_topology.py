@@ -149,3 +149,19 @@ def test_definition_as_json_text(run09, names):
         "create netns '%s'" % names('r')
     assert run09.fails('topology', definition='{lab: x').startswith('definition: not a mapping, nor JSON text')
     assert 'a topology is a mapping' in run09.fails('topology', definition='[1, 2]')
+
+
+def test_a_link_of_the_lab_in_the_way_is_replaced_with_its_addresses(run09, names):
+    ns = names('r')
+    topo = {'lab': names('lab'), 'namespaces': [ns],
+            'bridges': [{'name': names('x'), 'netns': ns, 'addresses': ['10.19.0.1/24']}]}
+    run09.ok('topology', definition=topo)
+    # the same name is now one end of a veth, with another address: the old bridge goes, addresses and all
+    topo = dict(topo, bridges=[], veths=[{'name': names('x'), 'netns': ns, 'addresses': ['10.19.0.2/24'],
+                                          'peer': names('h')}])
+    changed = run09.ok('topology', definition=topo)
+    assert changed['actions'][0] == "delete bridge '%s' in netns '%s' (replaced)" % (names('x'), ns)
+    assert link(names('x'), netns=ns)['linkinfo']['info_kind'] == 'veth'
+    assert addresses(names('x'), netns=ns) == ['10.19.0.2/24']
+    assert not run09.ok('topology', definition=topo)['changed']
+    run09.ok('topology', definition=topo, state='absent')
