@@ -1,6 +1,6 @@
 """Scenario C: time from start to the guest's first ping reply.
 
-(a) the post's way: a hand-made bridge and TAP (`ip` commands) and a bare qemu command line (TCG, the
+(a) by hand: a bridge and TAP made with `ip` commands, and a bare qemu command line (TCG, the
     same minimal kernel and initramfs), then ping until the guest answers;
 (b) `ansible-playbook playbooks/nested_vm.yml` (image already cached, apt step skipped), pinging the
     guest from the host in parallel until it answers.
@@ -119,7 +119,7 @@ def main():
                        capture_output=True)
     img = image('x86_64')
     rows = {'bare': [], 'playbook_first_ping': [], 'playbook_total': []}
-    for dummy in range(args.repeat):
+    for _ in range(args.repeat):
         rows['bare'].append(bare(img))
         first, total = with_playbook()
         rows['playbook_first_ping'].append(first)

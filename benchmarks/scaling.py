@@ -1,7 +1,7 @@
 """A lab of N namespaces, each joined by a veth to one host bridge and given an address, built three ways:
 
   (a) raw: `ip -batch` for the host plus `ip -n NS -batch` per namespace, veth peers created directly in
-      their namespace (the fastest shell shape, shared/netlink.md);
+      their namespace (the fastest shell shape: no link is moved between namespaces);
   (b) loops: the per-resource modules (netns, veth, address) driven by a role in loops;
   (c) topology: vnetlab.linux.topology, one task, from a topology file - under the playbook's Python
       (PyPI pyroute2 0.9) and under Debian's /usr/bin/python3 (pyroute2 0.7, what a managed host has).
@@ -140,7 +140,8 @@ def table(results, sizes):
                 rows.append('| raw | %d | %.2f | n/a (not idempotent) | %.2f (%.2f until gone) | - | - | - | - | - |'
                             % (n, r['converge'], r['teardown'], r['teardown until gone']))
                 continue
-            rows.append('| %s | %d | %.2f | %.2f | %.2f | %.2fx | %.2fx (%.2fx) | %.2f / %.2f / %.2f | %.2fx | %.2fx |' % (
+            row = '| %s | %d | %.2f | %.2f | %.2f | %.2fx | %.2fx (%.2fx) | %.2f / %.2f / %.2f | %.2fx | %.2fx |'
+            rows.append(row % (
                 kind, n, r['converge'], r['re-run'], r['teardown'], r['converge'] / raw['converge'],
                 r['teardown'] / raw['teardown'], r['teardown'] / raw['teardown until gone'],
                 r['converge module'], r['re-run module'], r['teardown module'],

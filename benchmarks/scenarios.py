@@ -1,4 +1,4 @@
-"""Scenarios A and B: the raw shell commands of shared/scenarios.md against the playbooks.
+"""Scenarios A and B: the raw shell commands of docs/scenarios.md against the playbooks.
 
 Prints, per scenario, the time of: the hand-typed `ip` commands (build, teardown), the playbook's first
 converge, its idempotent re-run and its teardown, and the ratios; then each module's own execution
@@ -8,6 +8,7 @@ Run as root from the repository: `python3 benchmarks/scenarios.py [--repeat N]`.
 (bm-) so the benchmark never touches a lab of the same default names. Nothing is asserted.
 """
 import argparse
+import functools
 import json
 import os
 import re
@@ -99,16 +100,16 @@ def main():
         os.unlink(TIMINGS)
     for scenario, (raw, raw_down) in (('A', (RAW_A, RAW_A_DOWN)), ('B', (RAW_B, RAW_B_DOWN))):
         samples = {k: [] for k in ('raw build', 'raw teardown', 'converge', 're-run', 'teardown')}
-        for dummy in range(args.repeat):
-            samples['raw build'].append(timed(lambda: shell(raw))[0])
-            samples['raw teardown'].append(timed(lambda: shell(raw_down))[0])
-            t = timed(lambda: playbook(scenario, 'present'))[0]
+        for _ in range(args.repeat):
+            samples['raw build'].append(timed(functools.partial(shell, raw))[0])
+            samples['raw teardown'].append(timed(functools.partial(shell, raw_down))[0])
+            t = timed(functools.partial(playbook, scenario, 'present'))[0]
             samples['converge'].append(t)
-            t, changed = timed(lambda: playbook(scenario, 'present'))
+            t, changed = timed(functools.partial(playbook, scenario, 'present'))
             samples['re-run'].append(t)
             if changed:
                 sys.exit('the re-run changed %d things' % changed)
-            t = timed(lambda: playbook(scenario, 'absent'))[0]
+            t = timed(functools.partial(playbook, scenario, 'absent'))[0]
             samples['teardown'].append(t)
         med = {k: statistics.median(v) for k, v in samples.items()}
         rows.append((scenario, med))

@@ -1,99 +1,300 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, vnetlab contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The one engine every resource module runs through: validate -> read -> plan -> apply.
+"""The executor: every change vnetlab makes - one module's object or a whole lab - runs through here.
 
-A resource describes itself as a small class (see resources/); this file gives every module the same
-check mode (plan without apply), diff (before/after views), `changed` (true exactly when the plan has
-operations) and rollback (a failure half-way undoes what this task already did, newest first).
+    snapshot = read(walker, needs)       what exists, read in one walk over the namespaces involved
+    plan = Plan(snapshot, owner)         objects/<kind>.plan(plan, desired) add Ops (pure: no I/O)
+    apply(walker, plan.ops)              in order; a failure undoes what this run did, newest first
+
+Check mode is "plan, do not apply"; `changed` is "the plan has ops"; the diff is the kind's (or the
+lab's) view of the snapshot before, and after (re-read, or predicted in check mode).
+
+An Op's `do` and `undo` take one argument, a Visit: `visit.ipr` is an IPRoute inside the op's
+namespace (None for a local op: files, processes, nft), `visit.index(name)` an ifindex there.
+Consecutive ops of one namespace share one visit of the Walker thread (one socket, no fork).
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ipaddress
 import os
+import socket
 import time
 
-from ansible.module_utils.basic import missing_required_lib
-from ansible_collections.vnetlab.linux.plugins.module_utils.names import VnetlabError
-from ansible_collections.vnetlab.linux.plugins.module_utils.netlink import (
-    HAS_PYROUTE2, PYROUTE2_IMPORT_ERROR, Netlink, NetlinkError, explain)
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.vnetlab.linux.plugins.module_utils import ownership
+from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError, VnetlabError
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import (
+    HOST, NETNS_RUN_DIR, netns_exists, where)
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.netlink import (
+    HAS_PYROUTE2, PYROUTE2_IMPORT_ERROR, NetlinkError, WalkError, Walker, explain, get_addresses, get_links,
+    get_routes, remove_netns)
+
+
+# ------------------------------------------------------------------------------------------------
+# ops
+# ------------------------------------------------------------------------------------------------
+
+class Visit:
+    """What an op runs with: an IPRoute inside its namespace (None for local ops) and a name ->
+    ifindex lookup cached for the whole visit (names of links created earlier in it included)."""
+
+    def __init__(self, ipr):
+        self.ipr, self._cache = ipr, {}
+
+    def index(self, name):
+        if name not in self._cache:
+            found = self.ipr.link_lookup(ifname=name)
+            if not found:
+                raise VnetlabError("'%s' does not exist" % name)
+            self._cache[name] = found[0]
+        return self._cache[name]
 
 
 class Op:
-    """One change. `do`/`undo` take an IPRoute bound to `netns`, or the Netlink object itself when
-    session=False (for work that is not a netlink request, such as creating a namespace)."""
+    """One change and its undo.
 
-    def __init__(self, action, do, undo=None, netns=None, session=True):
-        self.action = action
-        self.do = do
-        self.undo = undo
-        self.netns = netns
-        self.session = session
+    netns   where a netlink op runs (HOST or a namespace name);
+    local   True: runs in the module's own thread, not in a namespace (files, processes, nft, sysctl
+            of the host); `do(visit)` then gets a Visit without ipr;
+    creates a namespace this op creates (the Walker makes it and works in it; undone by removal);
+    removes a namespace this op removes (outside any visit);
+    phase   for the lab's ordering (lab/plan.py); modules keep the order of the plan."""
 
-    def run(self, nl, fn):
-        if self.session:
-            return nl.call(self.netns, fn)
-        return fn(nl)
+    def __init__(self, action, do=None, undo=None, netns=HOST, local=False, creates=None, removes=None,
+                 phase=None):
+        self.action, self.do, self.undo, self.netns = action, do, undo, netns
+        self.local, self.creates, self.removes, self.phase = local, creates, removes, phase
+
+    def __repr__(self):
+        return 'Op(%r)' % self.action
 
 
-def apply(nl, ops):
-    done = []
+def _groups(ops):
+    """Consecutive netlink ops of one namespace -> one visit; a namespace creation starts its own
+    visit; a removal and a local op run alone."""
+    group = []
     for op in ops:
+        if group and (op.removes or op.local or op.creates or group[0].removes or group[0].local
+                      or op.netns != group[0].netns):
+            yield group
+            group = []
+        group.append(op)
+    if group:
+        yield group
+
+
+def _run_group(walker, group, undo=False):
+    """Run one group (raises WalkError: `done` items of it completed)."""
+    first = group[0]
+    if first.removes:
         try:
-            op.run(nl, op.do)
-        except (NetlinkError, OSError) as e:
-            error = explain(e, op.action)
+            remove_netns(first.removes)
         except VnetlabError as e:
-            error = e
-        else:
-            done.append(op)
-            continue
-        rollback_errors = _rollback(nl, done)
-        if rollback_errors:
-            error = VnetlabError('%s; rolling back also failed: %s' % (error, '; '.join(rollback_errors)))
-        elif done:
-            error = VnetlabError('%s (rolled back: %s)' % (error, ', '.join(o.action for o in done if o.undo)))
-        raise error
-
-
-def _rollback(nl, done):
-    errors = []
-    for op in reversed(done):
-        if op.undo is None:
-            continue
+            raise WalkError(0, e)
+        return
+    if first.local:
         try:
-            op.run(nl, op.undo)
-        except Exception as e:  # keep undoing the rest; report everything that stayed
-            errors.append('undo of %s: %s' % (op.action, e))
+            (first.undo if undo else first.do)(Visit(None))
+        except BaseException as e:
+            raise WalkError(0, e)
+        return
+    visit = {}
+
+    def bind(fn):
+        def call(ipr):
+            if visit.get('ipr') is not ipr:
+                visit.update(ipr=ipr, v=Visit(ipr))
+            return fn(visit['v'])
+        return call
+    fns = [bind(op.undo if undo else op.do) for op in group if not op.creates]
+    walker.visit(first.netns, fns, create=bool(first.creates))
+
+
+def apply(walker, ops):
+    """Run ops in order -> the ops done. On failure: roll back, then raise one VnetlabError that says
+    what failed, why, and what was rolled back."""
+    done = []
+    for group in _groups(ops):
+        try:
+            _run_group(walker, group)
+        except WalkError as e:
+            if not isinstance(e.error, (VnetlabError, NetlinkError, OSError)):
+                raise e.error
+            work = [op for op in group if not op.creates]
+            if e.entered:
+                done.extend(group[:1] if group[0].creates else [])
+                done.extend(work[:e.done])
+                failed = work[e.done] if e.done < len(work) else group[0]
+            else:
+                failed = group[0]
+            # a ParamError names the parameter to fix: it leads; anything else is told as the action that failed
+            error = str(e.error) if isinstance(e.error, ParamError) else \
+                '%s failed: %s' % (failed.action, _reason(e.error, failed.action))
+            errors = rollback(walker, done)
+            if errors:
+                raise VnetlabError('%s; rolling back also failed: %s' % (error, '; '.join(errors)))
+            undone = [op.action for op in done if op.undo is not None or op.creates]
+            raise VnetlabError('%s%s' % (error, ' (rolled back: %s)' % ', '.join(undone) if undone else ''))
+        done.extend(group)
+    return done
+
+
+def _reason(error, action):
+    text = str(error if isinstance(error, VnetlabError) else explain(error, action))
+    return text.split(' failed: ', 1)[1] if text.startswith(action + ' failed: ') else text
+
+
+def rollback(walker, done):
+    """Undo `done`, newest first; -> the undos that failed (the others still run)."""
+    errors = []
+    undo_ops = []
+    for op in reversed(done):
+        if op.creates:
+            undo_ops.append(Op(op.action, removes=op.creates))
+        elif op.undo is not None:
+            undo_ops.append(Op(op.action, do=op.undo, netns=op.netns, local=op.local))
+    for group in _groups(undo_ops):
+        try:
+            _run_group(walker, group)
+        except WalkError as e:
+            errors.append('undo of %s: %s' % (group[min(e.done, len(group) - 1)].action, e.error))
     return errors
 
 
-class Resource:
-    """Base class. Subclasses set `module_name` and implement validate/read/plan."""
+# ------------------------------------------------------------------------------------------------
+# reading: the snapshot planners work on
+# ------------------------------------------------------------------------------------------------
 
-    module_name = 'resource'
+def _reader(addresses, routes):
+    def read(ipr):
+        state = {'links': get_links(ipr), 'addresses': None, 'routes': None}
+        if addresses:
+            state['addresses'] = {}
+            for a in get_addresses(ipr):
+                state['addresses'].setdefault(a['index'], []).append(ipaddress.ip_interface(a['address']))
+        if routes:
+            state['routes'] = get_routes(ipr, socket.AF_INET) + get_routes(ipr, socket.AF_INET6)
+        return state
+    return read
 
-    def __init__(self, params):
-        self.p = params
-        self.warnings = []
 
-    def validate(self):
-        """Pure checks of self.p; raise ParamError."""
+def read(walker, needs):
+    """needs: {netns: (addresses?, routes?) or None} -> snapshot {netns: state}: for the host always, for
+    each namespace that exists (one that does not is simply not a key; with need None it is a key whose
+    state is None: only its existence was asked). state: {'links': {name: link}, 'addresses':
+    {ifindex: [ip_interface]} or None, 'routes': [route] or None}."""
+    host = needs.get(HOST) or (False, False)
+    try:
+        snapshot = {HOST: walker.read(HOST, [_reader(*host)])[0]}
+    except WalkError as e:
+        raise explain(e.error, 'reading the host namespace')
+    visits = []
+    for ns, need in needs.items():
+        if ns is not HOST and netns_exists(ns):
+            if need is None:
+                snapshot[ns] = None
+            else:
+                visits.append((ns, [_reader(*need)]))
+    for (ns, _fns), (ok, value) in zip(visits, walker.read_many(visits)):
+        if ok:
+            snapshot[ns] = value[0]
+        elif os.path.exists(os.path.join(NETNS_RUN_DIR, ns)):  # else: removed while we looked
+            raise explain(value.error, 'reading %s' % where(ns))
+    return snapshot
 
-    def read(self, nl):
-        """The current state as a small dict of what the user asked about (the diff's 'before')."""
-        raise NotImplementedError
 
-    def plan(self, nl, before):
-        """-> (list of Op, predicted view after applying them). Raise ParamError on conflicts."""
-        raise NotImplementedError
+def merge_needs(*needs):
+    out = {}
+    for need in needs:
+        for ns, (addresses, routes) in need.items():
+            old = out.get(ns, (False, False))
+            out[ns] = (old[0] or addresses, old[1] or routes)
+    return out
 
-    def returns(self, view):
-        """Extra keys for the module's result."""
-        return {}
 
+def managed_addresses(addresses):
+    """Link-local IPv6 addresses belong to the kernel, not to the user: never listed, never removed."""
+    return set(a for a in addresses if not (a.version == 6 and a.ip.is_link_local))
+
+
+class Plan:
+    """What a planner reads and writes: the snapshot in, ops out. Planners are pure: they look only at
+    this object (and the `local` facts read for them: processes, files, firewall rules).
+
+    lab       the lab's name when a topology plans (None for a module); owner: its ownership mark;
+    declared  {(netns, name): kind} of links this run will make (a topology's), so that one object can
+              refer to another that does not exist yet (a master, a guest's bridge);
+    replaced  {(netns, name)} links deleted to be made anew: nothing of the old link is kept.
+    A lab marks every link it declares as its own and replaces its own links that are in the way;
+    a module marks only what it creates and refuses a link of the wrong kind."""
+
+    def __init__(self, snapshot, lab=None, declared=None, planned_addresses=None, local=None):
+        self.snapshot, self.lab, self.owner = snapshot, lab, ownership.mark(lab)
+        self.declared = declared or {}
+        self.planned_addresses = planned_addresses or {}  # {netns: [ip_interface]} this run will add
+        self.local = local or {}
+        self.ns_order = {}  # a lab's namespaces in declared order (lab/plan.py visits them in it)
+        self.ops, self.replaced, self.warnings = [], set(), []
+
+    def add(self, op):
+        self.ops.append(op)
+        return op
+
+    def exists(self, netns):
+        return netns is HOST or netns in self.snapshot
+
+    def links(self, netns):
+        state = self.snapshot.get(netns)
+        return state['links'] if state else {}
+
+    def link(self, netns, name):
+        if (netns, name) in self.replaced:
+            return None
+        return self.links(netns).get(name)
+
+    def name_of(self, netns, index):
+        for name, link in self.links(netns).items():
+            if link['index'] == index:
+                return name
+        return None
+
+    def addresses(self, netns, name):
+        """The managed addresses on a link (a set of ip_interface); empty when it does not exist."""
+        link = self.link(netns, name)
+        state = self.snapshot.get(netns)
+        if link is None or state is None or state['addresses'] is None:
+            return set()
+        return managed_addresses(state['addresses'].get(link['index'], []))
+
+    def is_bridge(self, netns, name):
+        """A bridge there now, or one this run makes."""
+        link = self.link(netns, name)
+        if self.declared.get((netns, name)) == 'bridge':
+            return True
+        return link is not None and link['kind'] == 'bridge'
+
+    def require_netns(self, param, netns):
+        if netns is not HOST and not self.exists(netns) and (netns, None) not in self.declared:
+            raise ParamError(param, "network namespace '%s' does not exist; create it first "
+                                    "(vnetlab.linux.netns)" % netns)
+
+    def require_bridge(self, param, netns, name):
+        if self.is_bridge(netns, name):
+            return
+        link = self.link(netns, name)
+        if link is None:
+            raise ParamError(param, "bridge '%s' does not exist in %s; create it first (vnetlab.linux.bridge)"
+                             % (name, where(netns)))
+        raise ParamError(param, "'%s' in %s is a %s link, not a bridge" % (name, where(netns), link['kind']))
+
+
+# ------------------------------------------------------------------------------------------------
+# one object through a module
+# ------------------------------------------------------------------------------------------------
 
 def preflight(module):
     if not HAS_PYROUTE2:
@@ -104,28 +305,35 @@ def preflight(module):
                          % module._name)
 
 
-def converge(resource, check_mode):
-    """validate/read/plan/apply one resource; returns the result dict or raises VnetlabError."""
+def converge(kind, params, check_mode):
+    """validate -> read -> plan -> apply for one object; -> the module result (raises VnetlabError)."""
     started = time.time()
-    resource.validate()
-    with Netlink() as nl:
-        before = resource.read(nl)
-        ops, after = resource.plan(nl, before)
-        if ops and not check_mode:
-            apply(nl, ops)
-            after = resource.read(nl)
-    result = dict(changed=bool(ops), actions=[op.action for op in ops],
+    desired = kind.desired(params)
+    with Walker() as walker:
+        snapshot = read(walker, kind.reads(desired))
+        local = kind.read_local(desired, snapshot)
+        plan = Plan(snapshot, local=local)
+        before = kind.view(desired, snapshot, local)
+        after = kind.plan(plan, desired)
+        if plan.ops and not check_mode:
+            apply(walker, plan.ops)
+            snapshot = read(walker, kind.reads(desired))
+            local = kind.read_local(desired, snapshot)
+            after = kind.view(desired, snapshot, local)
+    result = dict(changed=bool(plan.ops), actions=[op.action for op in plan.ops],
                   diff=dict(before=before, after=after))
-    result.update(resource.returns(after))
-    if resource.warnings:
-        result['warnings'] = resource.warnings
+    result.update(kind.returns(desired, after, local))
+    if plan.warnings:
+        result['warnings'] = plan.warnings
     result['elapsed_ms'] = round((time.time() - started) * 1000.0, 1)
     return result
 
 
-def run_module(module, resource_cls):
-    """The whole body of a resource module."""
-    run(module, lambda: converge(resource_cls(module.params), module.check_mode))
+def run_module(kind):
+    """The whole body of a resource module: its options are the kind's."""
+    module = AnsibleModule(argument_spec=kind.OPTIONS, supports_check_mode=True,
+                           **getattr(kind, 'MODULE_KWARGS', {}))
+    run(module, lambda: converge(kind, module.params, module.check_mode))
 
 
 def run(module, work):

@@ -75,23 +75,12 @@ elapsed_ms:
   type: float
 '''
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import run_module
-from ansible_collections.vnetlab.linux.plugins.module_utils.resources.address import AddressResource
+from ansible_collections.vnetlab.linux.plugins.module_utils.objects.address import KIND
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            interface=dict(type='str', required=True),
-            netns=dict(type='str'),
-            addresses=dict(type='list', elements='str', default=[]),
-            exclusive=dict(type='bool', default=False),
-            state=dict(type='str', choices=['present', 'absent'], default='present'),
-        ),
-        supports_check_mode=True,
-    )
-    run_module(module, AddressResource)
+    run_module(KIND)
 
 
 if __name__ == '__main__':

@@ -84,25 +84,12 @@ elapsed_ms:
   type: float
 '''
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import run_module
-from ansible_collections.vnetlab.linux.plugins.module_utils.resources.bridge import BridgeResource
+from ansible_collections.vnetlab.linux.plugins.module_utils.objects.bridge import KIND
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            name=dict(type='str', required=True),
-            netns=dict(type='str'),
-            stp=dict(type='bool'),
-            vlan_filtering=dict(type='bool'),
-            mtu=dict(type='int'),
-            ports=dict(type='list', elements='str', default=[]),
-            state=dict(type='str', choices=['present', 'absent'], default='present'),
-        ),
-        supports_check_mode=True,
-    )
-    run_module(module, BridgeResource)
+    run_module(KIND)
 
 
 if __name__ == '__main__':

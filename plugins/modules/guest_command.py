@@ -16,7 +16,7 @@ description:
   - Connects to the serial console of a guest started by M(vnetlab.linux.qemu_guest), logs in when the
     console asks for it, runs O(command) in the console's shell and returns its output and exit status.
   - For images without a network path to the guest (or before the network is up), and for the checks the
-    blog posts typed at the console, such as pinging from the guest.
+    hand-made labs type at the console, such as pinging from the guest.
   - Like M(ansible.builtin.command), the task fails when the exit status is not 0 and reports
     C(changed=true) (use C(changed_when) for read-only commands); in check mode nothing is run.
 options:
@@ -72,9 +72,9 @@ stdout_lines:
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.vnetlab.linux.plugins.module_utils.names import VnetlabError
-from ansible_collections.vnetlab.linux.plugins.module_utils.qemu import Paths, check_guest_name, read_pid
-from ansible_collections.vnetlab.linux.plugins.module_utils.serial_console import run_command
+from ansible_collections.vnetlab.linux.plugins.module_utils.errors import VnetlabError
+from ansible_collections.vnetlab.linux.plugins.module_utils.guest.qemu import Paths, check_guest_name, read_pid
+from ansible_collections.vnetlab.linux.plugins.module_utils.guest.serial_console import run_command
 
 
 def main():

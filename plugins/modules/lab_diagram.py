@@ -13,8 +13,8 @@ module: lab_diagram
 short_description: Draw the live lab as Graphviz (DOT, SVG, PNG) or Mermaid
 version_added: "0.1.0"
 description:
-  - Gathers the lab's live state (as M(vnetlab.linux.lab_facts)) and draws it like the diagrams of the
-    blog posts - namespaces and guests as boxes with their interfaces and addresses, bridges as hubs,
+  - Gathers the lab's live state (as M(vnetlab.linux.lab_facts)) and draws it like the diagrams of
+    docs/scenarios.md - namespaces and guests as boxes with their interfaces and addresses, bridges as hubs,
     veth pairs and TAPs as edges, the NAT uplink marked - and writes it to O(path) on the host.
   - The format follows the file name - C(.dot), C(.svg), C(.png) (these two need Graphviz's C(dot)),
     C(.mmd) or C(.md) (Mermaid, for Markdown). C(changed) only when the file's content changes.
@@ -54,14 +54,14 @@ mermaid:
 '''
 
 import os
-import subprocess
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.vnetlab.linux.plugins.module_utils.diagram import to_dot, to_mermaid
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import preflight
-from ansible_collections.vnetlab.linux.plugins.module_utils.facts import gather
-from ansible_collections.vnetlab.linux.plugins.module_utils.names import VnetlabError
-from ansible_collections.vnetlab.linux.plugins.module_utils.netlink import Netlink
+from ansible_collections.vnetlab.linux.plugins.module_utils.errors import VnetlabError
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.command import run
+from ansible_collections.vnetlab.linux.plugins.module_utils.lab.diagram import to_dot, to_mermaid
+from ansible_collections.vnetlab.linux.plugins.module_utils.lab.facts import gather
+from ansible_collections.vnetlab.linux.plugins.module_utils.ownership import write_atomic
 
 FORMATS = {'.dot': 'dot', '.gv': 'dot', '.svg': 'svg', '.png': 'png', '.mmd': 'mermaid', '.md': 'mermaid'}
 
@@ -75,10 +75,7 @@ def render(fmt, dot, mermaid, module):
     if binary is None:
         raise VnetlabError('path: drawing %s needs Graphviz (apt install graphviz); .dot and .mmd need nothing'
                            % fmt)
-    proc = subprocess.run([binary, '-T' + fmt], input=dot.encode(), capture_output=True, check=False)
-    if proc.returncode != 0:
-        raise VnetlabError('dot failed: %s' % proc.stderr.decode(errors='replace')[-500:])
-    return proc.stdout
+    return run([binary, '-T' + fmt], 'drawing the diagram', stdin=dot.encode(), binary=True, timeout=60).stdout
 
 
 def main():
@@ -96,8 +93,7 @@ def main():
         if fmt is None:
             raise VnetlabError('path: name the file .svg, .png, .dot or .mmd/.md (the format follows the name)')
         preflight(module)
-        with Netlink() as nl:
-            lab = gather(nl, p['namespaces'], p['owned_only'])
+        lab = gather(p['namespaces'], p['owned_only'])
         dot, mermaid = to_dot(lab), to_mermaid(lab)
         content = render(fmt, dot, mermaid, module)
     except VnetlabError as e:
@@ -108,8 +104,10 @@ def main():
             old = f.read()
     changed = old != content
     if changed and not module.check_mode:
-        with open(p['path'], 'wb') as f:
-            f.write(content)
+        try:
+            write_atomic(p['path'], content, binary=True)  # never through a symlink, never half a file
+        except OSError as e:
+            module.fail_json(msg='path: cannot write %s: %s' % (p['path'], e.strerror))
     module.exit_json(changed=changed, dot=dot, mermaid=mermaid, path=p['path'])
 
 

@@ -75,9 +75,8 @@ vnetlab_lab:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import preflight
-from ansible_collections.vnetlab.linux.plugins.module_utils.facts import gather
-from ansible_collections.vnetlab.linux.plugins.module_utils.names import VnetlabError
-from ansible_collections.vnetlab.linux.plugins.module_utils.netlink import Netlink
+from ansible_collections.vnetlab.linux.plugins.module_utils.errors import VnetlabError
+from ansible_collections.vnetlab.linux.plugins.module_utils.lab.facts import gather
 
 
 def main():
@@ -90,8 +89,7 @@ def main():
     )
     preflight(module)
     try:
-        with Netlink() as nl:
-            lab = gather(nl, module.params['namespaces'], module.params['owned_only'])
+        lab = gather(module.params['namespaces'], module.params['owned_only'])
     except VnetlabError as e:
         module.fail_json(msg=str(e))
     module.exit_json(changed=False, vnetlab_lab=lab, ansible_facts={'vnetlab_lab': lab})

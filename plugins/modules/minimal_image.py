@@ -84,23 +84,12 @@ modules:
   elements: str
 '''
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import run_module
-from ansible_collections.vnetlab.linux.plugins.module_utils.resources.minimal_image import MinimalImageResource
+from ansible_collections.vnetlab.linux.plugins.module_utils.objects.image import KIND
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            arch=dict(type='str', choices=['x86_64', 'aarch64'], default='x86_64'),
-            dest=dict(type='path', required=True),
-            kernel_package=dict(type='str'),
-            force=dict(type='bool', default=False),
-            state=dict(type='str', choices=['present', 'absent'], default='present'),
-        ),
-        supports_check_mode=True,
-    )
-    run_module(module, MinimalImageResource)
+    run_module(KIND)
 
 
 if __name__ == '__main__':

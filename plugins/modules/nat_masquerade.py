@@ -77,18 +77,12 @@ elapsed_ms:
   type: float
 '''
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import run_module
-from ansible_collections.vnetlab.linux.plugins.module_utils.resources.nat_masquerade import (
-    ARGUMENT_SPEC, NatMasqueradeResource)
+from ansible_collections.vnetlab.linux.plugins.module_utils.objects.nat import KIND
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=ARGUMENT_SPEC,
-        supports_check_mode=True,
-    )
-    run_module(module, NatMasqueradeResource)
+    run_module(KIND)
 
 
 if __name__ == '__main__':

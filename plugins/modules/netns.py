@@ -64,21 +64,12 @@ elapsed_ms:
   type: float
 '''
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import run_module
-from ansible_collections.vnetlab.linux.plugins.module_utils.resources.netns import NetnsResource
+from ansible_collections.vnetlab.linux.plugins.module_utils.objects.netns import KIND
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            name=dict(type='str', required=True),
-            state=dict(type='str', choices=['present', 'absent'], default='present'),
-            loopback=dict(type='bool', default=True),
-        ),
-        supports_check_mode=True,
-    )
-    run_module(module, NetnsResource)
+    run_module(KIND)
 
 
 if __name__ == '__main__':

@@ -71,10 +71,10 @@ results:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import preflight
-from ansible_collections.vnetlab.linux.plugins.module_utils.icmp import ping
-from ansible_collections.vnetlab.linux.plugins.module_utils.names import VnetlabError, check_netns, parse_address
-from ansible_collections.vnetlab.linux.plugins.module_utils.netlink import run_in_netns
-from ansible_collections.vnetlab.linux.plugins.module_utils.resources.common import require_netns
+from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError, VnetlabError
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.icmp import ping
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import netns_exists, run_in_netns
+from ansible_collections.vnetlab.linux.plugins.module_utils.validate import check_netns, parse_address
 
 
 def main():
@@ -95,7 +95,8 @@ def main():
         if p['count'] < 1 or p['timeout'] <= 0:
             raise VnetlabError('count: must be at least 1, and timeout greater than 0')
         preflight(module)
-        require_netns('netns', p['netns'])
+        if not netns_exists(p['netns']):
+            raise ParamError('netns', "network namespace '%s' does not exist" % p['netns'])
         results = run_in_netns(p['netns'], lambda: [ping(t, p['count'], p['timeout']) for t in targets])
     except VnetlabError as e:
         module.fail_json(msg=str(e))

@@ -229,18 +229,12 @@ elapsed_ms:
   type: float
 '''
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import run_module
-from ansible_collections.vnetlab.linux.plugins.module_utils.resources.qemu_guest import (
-    ARGUMENT_SPEC, QemuGuestResource)
+from ansible_collections.vnetlab.linux.plugins.module_utils.objects.guest import KIND
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=ARGUMENT_SPEC,
-        supports_check_mode=True,
-    )
-    run_module(module, QemuGuestResource)
+    run_module(KIND)
 
 
 if __name__ == '__main__':

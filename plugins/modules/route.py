@@ -74,24 +74,12 @@ elapsed_ms:
   type: float
 '''
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import run_module
-from ansible_collections.vnetlab.linux.plugins.module_utils.resources.route import RouteResource
+from ansible_collections.vnetlab.linux.plugins.module_utils.objects.route import KIND
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            netns=dict(type='str'),
-            destination=dict(type='str', required=True),
-            gateway=dict(type='str'),
-            device=dict(type='str'),
-            metric=dict(type='int'),
-            state=dict(type='str', choices=['present', 'absent'], default='present'),
-        ),
-        supports_check_mode=True,
-    )
-    run_module(module, RouteResource)
+    run_module(KIND)
 
 
 if __name__ == '__main__':

@@ -78,24 +78,12 @@ elapsed_ms:
   type: float
 '''
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import run_module
-from ansible_collections.vnetlab.linux.plugins.module_utils.resources.sysctl import SysctlResource
+from ansible_collections.vnetlab.linux.plugins.module_utils.objects.sysctl import KIND
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            name=dict(type='str', required=True),
-            value=dict(type='str'),
-            state=dict(type='str', choices=['present', 'absent'], default='present'),
-            netns=dict(type='str'),
-            ignore_missing=dict(type='bool', default=False),
-        ),
-        required_if=[('state', 'present', ['value'])],
-        supports_check_mode=True,
-    )
-    run_module(module, SysctlResource)
+    run_module(KIND)
 
 
 if __name__ == '__main__':

@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: topology
 short_description: Apply a whole declared lab (namespaces, bridges, veths, addresses, routes, guests, NAT) in one task
-version_added: "0.2.0"
+version_added: "0.1.0"
 description:
   - Reads a lab declared as data - namespaces, bridges, veth pairs with their addresses and bridge
     masters, routes - and makes the host match it in one process. Every namespace is read and changed
@@ -98,7 +98,8 @@ actions:
   returned: always
   type: list
   elements: str
-  sample: ["create netns 'red'", "set lo up in netns 'red'", "create veth 'veth-red' in netns 'red' with peer 'veth-blue' in netns 'blue'"]
+  sample: ["create netns 'red'", "set lo up in netns 'red'",
+           "create veth 'veth-red' in netns 'red' with peer 'veth-blue' in netns 'blue'"]
 lab:
   description: The lab's name, the state asked for, its namespaces, how many links it has and its guests afterwards.
   returned: always
@@ -114,8 +115,8 @@ import json
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import run
-from ansible_collections.vnetlab.linux.plugins.module_utils.topology import converge
-from ansible_collections.vnetlab.linux.plugins.module_utils.topology_schema import normalize
+from ansible_collections.vnetlab.linux.plugins.module_utils.lab.plan import converge
+from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import normalize
 
 
 def main():

@@ -96,28 +96,12 @@ elapsed_ms:
   type: float
 '''
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import run_module
-from ansible_collections.vnetlab.linux.plugins.module_utils.resources.veth import VethResource
+from ansible_collections.vnetlab.linux.plugins.module_utils.objects.veth import KIND
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            name=dict(type='str', required=True),
-            peer=dict(type='str'),
-            netns=dict(type='str'),
-            peer_netns=dict(type='str'),
-            master=dict(type='str'),
-            peer_master=dict(type='str'),
-            mtu=dict(type='int'),
-            recreate=dict(type='bool', default=False),
-            state=dict(type='str', choices=['present', 'absent'], default='present'),
-        ),
-        required_if=[('state', 'present', ['peer'])],
-        supports_check_mode=True,
-    )
-    run_module(module, VethResource)
+    run_module(KIND)
 
 
 if __name__ == '__main__':

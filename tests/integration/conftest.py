@@ -52,7 +52,7 @@ class ModuleRunner:
             result = json.loads(proc.stdout.strip().splitlines()[-1])
         except (ValueError, IndexError):
             raise AssertionError('module %s printed no JSON (rc %s): %s %s'
-                                 % (module, proc.returncode, proc.stdout, proc.stderr))
+                                 % (module, proc.returncode, proc.stdout, proc.stderr)) from None
         result['rc'] = proc.returncode
         return result
 

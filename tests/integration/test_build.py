@@ -1,22 +1,36 @@
 """The collection as another repository uses it: build the tarball, install it into a temporary
 path, and run a small playbook from outside this repository by FQCN."""
 import os
+import shutil
 import subprocess
 import textwrap
 
+import pytest
+import yaml
 from conftest import ROOT, link
 
 
-def test_build_install_and_use_by_fqcn(tmp_path, names):
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(tmp_path / 'collections'))
+@pytest.fixture
+def collections_path(tmp_path):
+    """The only collections path of the test: the installed copy is removed afterwards (pytest keeps the
+    tmp_path of its last runs), and ~/.ansible/collections is neither written nor searched."""
+    path = tmp_path / 'collections'
+    yield path
+    shutil.rmtree(str(path), ignore_errors=True)
+
+
+def test_build_install_and_use_by_fqcn(tmp_path, collections_path, names):
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections_path))
     env.pop('ANSIBLE_CONFIG', None)
     subprocess.run(['ansible-galaxy', 'collection', 'build', ROOT, '--output-path', str(tmp_path)],
                    cwd=str(tmp_path), env=env, check=True, capture_output=True)
-    tarball = tmp_path / 'vnetlab-linux-0.1.0.tar.gz'
+    with open(os.path.join(ROOT, 'galaxy.yml')) as f:
+        version = yaml.safe_load(f)['version']
+    tarball = tmp_path / ('vnetlab-linux-%s.tar.gz' % version)
     assert tarball.exists()
-    subprocess.run(['ansible-galaxy', 'collection', 'install', str(tarball), '-p', str(tmp_path / 'collections')],
+    subprocess.run(['ansible-galaxy', 'collection', 'install', str(tarball), '-p', str(collections_path)],
                    cwd=str(tmp_path), env=env, check=True, capture_output=True)
-    installed = tmp_path / 'collections' / 'ansible_collections' / 'vnetlab' / 'linux'
+    installed = collections_path / 'ansible_collections' / 'vnetlab' / 'linux'
     assert (installed / 'plugins' / 'modules' / 'veth.py').exists()
     assert not (installed / '.collections').exists()  # the clone-only symlink is not shipped
 

@@ -34,7 +34,8 @@ def test_playbook_writes_its_diagram(run09, names, tmp_path):
     extra = {'prerequisites_install_packages': False, 'netns_bridge_name': names('br'),
              'netns_bridge_members': members}
     path = str(tmp_path / 'lab.dot')
-    proc = subprocess.run(['ansible-playbook', 'playbooks/bridge.yml', '-e', json.dumps(dict(extra, vnetlab_diagram=path))],
+    proc = subprocess.run(['ansible-playbook', 'playbooks/bridge.yml',
+                           '-e', json.dumps(dict(extra, vnetlab_diagram=path))],
                           cwd=ROOT, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:]
     outputs = {'dot': open(path, 'rb').read()}

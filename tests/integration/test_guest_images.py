@@ -1,4 +1,4 @@
-"""Guest images: an aarch64 minimal guest on this x86_64 host under TCG (the mirror image of the post's
+"""Guest images: an aarch64 minimal guest on this x86_64 host under TCG (the mirror image of scenario C's
 aarch64 host running an x86_64 guest), and the download path (CirrOS layout, checksum verification)
 against a local HTTP server on 127.0.0.1 serving an image made here; the NoCloud seed it would get."""
 import functools

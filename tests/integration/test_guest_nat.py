@@ -112,7 +112,7 @@ def test_guest_on_bridge_with_nat(run09, lab):
     assert after['from-uplink'] > before['from-uplink']  # the WAN saw the uplink's address...
     assert after['from-lab'] == 0  # ...never 10.77.0.5
 
-    # hand-made NAT the post's way would admit anything into the lab; ours only replies:
+    # hand-made NAT with `-o br0 -j ACCEPT` would admit anything into the lab; ours only replies:
     # the WAN host cannot open a connection to the guest (no route, and no accept rule for it)
     assert run09.ok('nat_masquerade', state='absent', **nat)['changed']
     assert subprocess.run(['nft', 'list', 'table', 'ip', 'vnetlab'], capture_output=True, check=False).returncode != 0
@@ -163,7 +163,8 @@ def test_dead_guest_restarts_and_changes_need_consent(run09, lab):
     bigger = dict(lab['params'], memory='320M')
     held = run09.ok('qemu_guest', **bigger)
     assert not held['changed'] and held['pid'] == revived['pid'] and 'restart_on_change' in str(held['warnings'])
-    assert held['diff']['before']['config']['memory_mib'] == 256 and held['diff']['after']['config']['memory_mib'] == 320
+    assert held['diff']['before']['config']['memory_mib'] == 256
+    assert held['diff']['after']['config']['memory_mib'] == 320
     restarted = run09.ok('qemu_guest', restart_on_change=True, **bigger)
     assert restarted['changed'] and restarted['pid'] != revived['pid']
 
@@ -222,7 +223,8 @@ def test_topology_with_guest_and_nat(run09, names, image_x86):
     forward_before = open('/proc/sys/net/ipv4/ip_forward').read().strip()
     try:
         planned = run09.ok('topology', definition=topo, check=True)
-        assert "guest '%s': start once the network above exists" % guest in planned['actions']
+        # check mode lists what the run would do, the guest's TAP and start included
+        assert "guest '%s': start guest '%s' (x86_64, tcg)" % (guest, guest) in planned['actions']
         assert link(br) is None
 
         built = run09.ok('topology', definition=topo)

@@ -1,5 +1,5 @@
-"""Diagrams from facts: the shape of scenario B and C as shared/scenarios.md draws them."""
-from ansible_collections.vnetlab.linux.plugins.module_utils.diagram import model, to_dot, to_mermaid
+"""Diagrams from facts: the shape of scenario B and C as docs/scenarios.md draws them."""
+from ansible_collections.vnetlab.linux.plugins.module_utils.lab.diagram import model, to_dot, to_mermaid
 
 
 def link(kind, addresses=(), master=None, **extra):

@@ -1,62 +1,52 @@
-"""The plan/apply contract: ordering, rollback of what this task did, messages."""
+"""The executor: ordering, rollback of what this run did (newest first), messages. Local ops run in the
+module's own thread, so these need no kernel."""
 import errno
 
 import pytest
 
-from ansible_collections.vnetlab.linux.plugins.module_utils.engine import Op, apply
-from ansible_collections.vnetlab.linux.plugins.module_utils.names import VnetlabError
-from ansible_collections.vnetlab.linux.plugins.module_utils.netlink import NetlinkError, explain
+from ansible_collections.vnetlab.linux.plugins.module_utils.engine import Op, _groups, apply
+from ansible_collections.vnetlab.linux.plugins.module_utils.errors import VnetlabError
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.netlink import NetlinkError, explain
 
 
-class Recorder:
-    """Stands in for the Netlink session object: records which namespace each call was for."""
-
-    def __init__(self):
-        self.log = []
-
-    def call(self, netns, fn):
-        return fn(netns)
+def local(action, log, name, undo=True, fail=None):
+    def do(visit):
+        if fail:
+            raise fail
+        log.append(name)
+    return Op(action, do, undo=(lambda v: log.append('-' + name)) if undo else None, local=True)
 
 
 def test_ops_run_in_order_and_nothing_is_undone_on_success():
-    nl, log = Recorder(), []
-    ops = [Op('one', lambda ns: log.append(('do', 1, ns)), undo=lambda ns: log.append(('undo', 1))),
-           Op('two', lambda ns: log.append(('do', 2, ns)), netns='red')]
-    apply(nl, ops)
-    assert log == [('do', 1, None), ('do', 2, 'red')]
+    log = []
+    apply(None, [local('one', log, 'a'), local('two', log, 'b', undo=False)])
+    assert log == ['a', 'b']
 
 
 def test_failure_half_way_undoes_what_was_done_newest_first():
-    nl, log = Recorder(), []
-
-    def boom(ns):
-        raise NetlinkError(errno.ENETUNREACH, 'x')
-    ops = [Op('create a', lambda ns: log.append('a'), undo=lambda ns: log.append('-a')),
-           Op('create b', lambda ns: log.append('b'), undo=lambda ns: log.append('-b')),
-           Op('set c', lambda ns: log.append('c')),
-           Op('route', boom, undo=lambda ns: log.append('-route'))]
+    log = []
+    ops = [local('create a', log, 'a'), local('create b', log, 'b'), local('set c', log, 'c', undo=False),
+           local('route', log, 'r', fail=NetlinkError(errno.ENETUNREACH, 'x'))]
     with pytest.raises(VnetlabError) as e:
-        apply(nl, ops)
+        apply(None, ops)
     assert log == ['a', 'b', 'c', '-b', '-a']
     assert 'route failed: network unreachable' in str(e.value)
     assert 'rolled back: create a, create b' in str(e.value)
 
 
 def test_rollback_failure_is_reported_too():
-    nl = Recorder()
-
-    def fail(ns):
+    def fail(visit):
         raise OSError(errno.EPERM, 'no')
-    ops = [Op('create a', lambda ns: None, undo=fail), Op('create b', fail)]
+    ops = [Op('create a', lambda v: None, undo=fail, local=True), Op('create b', fail, local=True)]
     with pytest.raises(VnetlabError) as e:
-        apply(nl, ops)
+        apply(None, ops)
     assert 'rolling back also failed: undo of create a' in str(e.value)
 
 
-def test_session_false_ops_get_the_session_object():
-    nl, seen = Recorder(), []
-    apply(nl, [Op('netns', seen.append, session=False)])
-    assert seen == [nl]
+def test_one_visit_per_namespace_run_and_creations_and_removals_alone():
+    ops = [Op('a', netns='red'), Op('b', netns='red'), Op('c', netns='blue', creates='blue'), Op('d', netns='blue'),
+           Op('e', removes='green'), Op('f', local=True), Op('g', netns='red')]
+    assert [[op.action for op in g] for g in _groups(ops)] == [['a', 'b'], ['c', 'd'], ['e'], ['f'], ['g']]
 
 
 @pytest.mark.parametrize('code,text', [(errno.EEXIST, 'already exists'), (errno.EPERM, 'become: true'),

@@ -1,6 +1,6 @@
 import struct
 
-from ansible_collections.vnetlab.linux.plugins.module_utils.icmp import checksum, echo_request, parse_reply
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.icmp import checksum, echo_request, parse_reply
 
 
 def test_checksum_of_packet_with_its_checksum_is_zero():

@@ -1,6 +1,6 @@
 import pytest
 
-from ansible_collections.vnetlab.linux.plugins.module_utils.names import (
+from ansible_collections.vnetlab.linux.plugins.module_utils.validate import (
     ParamError, check_distinct, check_ifname, check_mtu, check_netns, parse_address, parse_interface_cidr,
     parse_network)
 
@@ -11,7 +11,8 @@ def test_good_ifnames(name):
 
 
 @pytest.mark.parametrize('name,why', [
-    ('a' * 16, '16 characters'), ('a/b', "'/'"), ('a:b', "':'"), ('a b', 'whitespace'), ('a\tb', 'whitespace'),
+    ('a' * 16, '16 bytes'), ('ä' * 8, '16 bytes'),
+    ('a/b', "'/'"), ('a:b', "':'"), ('a b', 'whitespace'), ('a\tb', 'whitespace'),
     ('', 'required'), ('..', 'not a valid'),
 ])
 def test_bad_ifnames_name_the_parameter(name, why):

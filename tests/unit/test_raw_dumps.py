@@ -1,7 +1,7 @@
 """The attribute filter that RawDumps applies to link messages before pyroute2 decodes them (pure)."""
 import struct
 
-from ansible_collections.vnetlab.linux.plugins.module_utils.netlink import _keep_attrs
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.netlink import _keep_attrs
 
 
 def attr(kind, payload):

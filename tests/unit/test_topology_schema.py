@@ -4,9 +4,9 @@ import os
 
 import pytest
 
-from ansible_collections.vnetlab.linux.plugins.module_utils.topology_schema import (
+from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import (
     TopologyError, load_yaml, normalize, render_path)
-from ansible_collections.vnetlab.linux.plugins.module_utils import topology_view
+from ansible_collections.vnetlab.linux.plugins.module_utils.lab import view as topology_view
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -47,8 +47,8 @@ def test_normalize_fills_every_key_and_parses_values():
     veth = topo['veths'][0]
     assert veth['addresses'] == [ipaddress.ip_interface('10.16.0.2/24')]  # a single string is a list of one
     assert veth['peer_netns'] is None and veth['peer_addresses'] is None  # None: not managed
-    assert topo['routes'][0]['destination'] is None  # default
-    assert topo['routes'][0]['gateway'] == ipaddress.ip_address('10.16.0.1')
+    assert topo['routes'][0]['dst'] is None  # default
+    assert topo['routes'][0]['gw'] == ipaddress.ip_address('10.16.0.1')
 
 
 @pytest.mark.parametrize('path', ['scenario_a.yml', 'scenario_b.yml', 'scenario_c.yml'])
@@ -64,10 +64,11 @@ def test_examples_are_valid(path):
     ('lab: x\nnamespaces: [a, a]\n', 'namespaces[1].name', 'declared twice'),
     ('lab: x\nnamespaces: [a]\nveths:\n  - name: v1\n    peer: v2\n    peer_netns: b\n',
      'line 6: veths[0].peer_netns', "'b' is not declared"),
-    ('lab: x\nveths:\n  - name: v1\n    peer: vethnameistoolong\n', 'line 4: veths[0].peer', '17 characters'),
+    ('lab: x\nveths:\n  - name: v1\n    peer: vethnameistoolong\n', 'line 4: veths[0].peer', '17 bytes'),
     ('lab: x\nveths:\n  - name: v1\n', 'line 3: veths[0].peer', "'peer' is required"),
     ('lab: x\nveths:\n  - {name: v1, peer: v2, mtu: 20}\n', 'veths[0].mtu', 'out of range'),
-    ('lab: x\nbridges: [{name: b}]\nveths:\n  - {name: b, peer: v2}\n', 'veths[0].name', 'already declared at bridges[0].name'),
+    ('lab: x\nbridges: [{name: b}]\nveths:\n  - {name: b, peer: v2}\n', 'veths[0].name',
+     'already declared at bridges[0].name'),
     ('lab: x\nveths:\n  - {name: v1, peer: v2, addresses: [10.0.0.1]}\n', 'veths[0].addresses', 'needs a prefix'),
     ('lab: x\nveths:\n  - {name: v1, peer: v2, addresses: [10.0.0.1/24], peer_addresses: [10.0.0.1/24]}\n',
      'veths[0].peer_addresses[0]', 'already declared'),
@@ -80,8 +81,9 @@ def test_examples_are_valid(path):
     ('lab: x\nveths: {name: a}\n', 'veths', 'must be a list'),
     ('lab: [x\n', 'lab.yml line', 'not valid YAML'),
     ('', 'lab.yml', 'empty'),
-    ('lab: x\nguests:\n  - name: vm0\n    memroy: 1G\n', 'line 4: guests[0].memroy', 'options of vnetlab.linux.qemu_guest'),
-    ('lab: x\nguests:\n  - name: vm0\n    smp: many\n', 'line 3: guests[0]', 'smp'),
+    ('lab: x\nguests:\n  - name: vm0\n    memroy: 1G\n', 'line 4: guests[0].memroy',
+     'options of vnetlab.linux.qemu_guest'),
+    ('lab: x\nguests:\n  - name: vm0\n    smp: many\n', 'line 4: guests[0].smp', 'smp'),
     ('lab: x\nguests:\n  - {name: vm0, nics: [{tap: t0}]}\n', 'guests[0]', 'bridge'),
     ('lab: x\nguests:\n  - {name: vm0, state: stopped}\n', 'guests[0].state', 'unknown key'),
     ('lab: x\nnat:\n  - {source: 10.1.0.0/24}\n  - {source: 10.1.0.0/24}\n', 'line 4: nat[1]', 'already declared'),
@@ -109,8 +111,10 @@ def test_guests_and_nat_get_their_modules_defaults():
     guest = topo['guests'][0]
     assert guest['memory'] == '512M' and guest['accel'] == 'auto' and guest['wait_for'] == 'qmp'
     assert guest['nics'] == [{'bridge': 'br0', 'tap': None, 'mac': None, 'model': 'virtio-net-pci'}]
-    assert 'state' not in guest  # follows the topology's state
-    assert topo['nat'] == [{'source': '10.1.0.0/24', 'out_interface': None, 'backend': 'auto'}]
+    assert guest['state'] == 'running'  # what a present lab wants of its guests
+    nat = topo['nat'][0]
+    assert (nat['source'], nat['out_interface'], nat['backend'], nat['state']) == ('10.1.0.0/24', None, 'auto',
+                                                                                  'present')
 
 
 def test_render_path():

@@ -1,0 +1,108 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vnetlab contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Run a shell command in a guest through its serial console (the unix socket QEMU serves).
+
+The command is framed by markers printed with printf and a random token passed as an argument, so
+the terminal's echo of what we type (which contains the format, not the token) never matches; the
+exit status travels in the end marker. A login prompt is answered with the given account."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import binascii
+import os
+import re
+import socket
+import time
+
+from ansible_collections.vnetlab.linux.plugins.module_utils.errors import VnetlabError
+
+_ANSI = re.compile(r'\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\r')
+_PROMPT = re.compile(r'(?:[#$>] ?)$')
+_LOGIN = re.compile(r'login: ?$')
+_PASSWORD = re.compile(r'[Pp]assword: ?$')
+
+
+def clean(text):
+    return _ANSI.sub('', text)
+
+
+class Console:
+    def __init__(self, path, deadline):
+        self.deadline = deadline
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(5)
+        try:
+            self.sock.connect(path)
+        except OSError as e:
+            raise VnetlabError("the guest's serial console %s is not reachable (%s): is the guest running?"
+                               % (path, os.strerror(e.errno) if e.errno else e))
+        self.seen = ''
+
+    def send(self, text):
+        self.sock.sendall(text.encode())
+
+    def read_until(self, patterns, poke=None, poke_every=1.0):
+        """Read until the cleaned tail matches one of patterns; returns its index."""
+        last_poke = 0
+        while time.time() < self.deadline:
+            tail = clean(self.seen)[-300:].rstrip('\n')
+            for i, pattern in enumerate(patterns):
+                if pattern.search(tail):
+                    return i
+            if poke is not None and time.time() - last_poke > poke_every:
+                self.send(poke)
+                last_poke = time.time()
+            self.sock.settimeout(max(0.05, min(0.5, self.deadline - time.time())))
+            try:
+                chunk = self.sock.recv(65536)
+            except socket.timeout:
+                continue
+            if not chunk:
+                raise VnetlabError('the serial console closed the connection')
+            text = chunk.decode('utf-8', 'replace')
+            if '\x1b[6n' in text:  # busybox ash asks where the cursor is; answer like a terminal would
+                self.send('\x1b[24;1R')
+            self.seen += text
+        raise VnetlabError('timeout (timeout) waiting on the serial console; it last showed:\n%s'
+                           % clean(self.seen)[-800:])
+
+    def close(self):
+        self.sock.close()
+
+
+def run_command(path, command, timeout, username=None, password=None):
+    """-> (rc, stdout) of `command` run by the console's shell."""
+    console = Console(path, time.time() + timeout)
+    try:
+        which = console.read_until([_LOGIN, _PASSWORD, _PROMPT], poke='\r')
+        if which == 1:  # a half-finished login from an earlier session
+            console.send('\r')
+            which = console.read_until([_LOGIN, _PROMPT])
+        if which == 0:
+            if not username:
+                raise VnetlabError('the guest asks for a login: give username and password')
+            console.seen = ''
+            console.send(username + '\r')
+            console.read_until([_PASSWORD])
+            console.seen = ''
+            console.send((password or '') + '\r')
+            if console.read_until([_LOGIN, _PROMPT]) == 0:
+                raise VnetlabError("login as '%s' failed on the guest's console" % username)
+        token = binascii.hexlify(os.urandom(6)).decode()
+        begin, end = re.escape('__VNL_B%s__' % token), re.compile(r'__VNL_E%s_(\d+)__' % token)
+        console.seen = ''
+        console.send("printf '\\n__VNL_B%%s__\\n' %s; %s\rprintf '\\n__VNL_E%%s_%%d__\\n' %s $?\r"
+                     % (token, command, token))
+        console.read_until([end])
+        text = clean(console.seen)
+        m = end.search(text)
+        start = re.search(begin + r'\n', text)
+        output = text[start.end():m.start()] if start else ''
+        # the echo of the end-marker line (typed while the command ran) is not the command's output
+        lines = [line for line in output.split('\n') if '__VNL_E%s' not in line]
+        return int(m.group(1)), '\n'.join(lines).rstrip('\n')
+    finally:
+        console.close()

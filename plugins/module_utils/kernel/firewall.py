@@ -1,0 +1,169 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vnetlab contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Masquerade a lab subnet out of an uplink, with nftables or iptables, marked as ours.
+
+Rules (for each source/uplink pair):
+  * masquerade source -> uplink;
+  * forward: accept source -> uplink, and uplink -> source only for conntrack ESTABLISHED,RELATED
+    (the hand-made `-o br0 -j ACCEPT` admitted anything from anywhere into the lab).
+nftables: everything lives in table `ip vnetlab`, each rule commented `vnetlab <source> <uplink>`.
+iptables: the same rules with `-m comment --comment "vnetlab <source> <uplink>"`.
+An accept in our own nft table cannot override a DROP policy or a REJECT rule in the iptables FORWARD
+chain (Docker, Oracle Cloud images): wherever that chain would refuse forwarded packets, the two
+forward rules are also inserted at the top of it (with the comment), whatever the backend.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import shutil
+
+from ansible_collections.vnetlab.linux.plugins.module_utils import ownership
+from ansible_collections.vnetlab.linux.plugins.module_utils.errors import VnetlabError
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.command import run as _run
+
+TABLE = 'vnetlab'
+
+
+tag = ownership.nat_tag
+
+
+
+
+def pick_backend(backend):
+    if backend == 'auto':
+        backend = 'nftables' if shutil.which('nft') else 'iptables'
+    tool = 'nft' if backend == 'nftables' else 'iptables'
+    if not shutil.which(tool):
+        raise VnetlabError("backend: '%s' needs the %s command (apt install %s)" % (backend, tool, backend))
+    return backend
+
+
+# --------------------------------------------------------------------------------------------
+# nftables
+# --------------------------------------------------------------------------------------------
+
+def nft_rules():
+    """{comment: [(chain, handle), ...]} of the rules in our table; None when there is no table."""
+    proc = _run(['nft', '-j', 'list', 'table', 'ip', TABLE], 'reading nft table', ok_codes=(0, 1))
+    if proc.returncode != 0:
+        return None
+    found = {}
+    for item in json.loads(proc.stdout).get('nftables', []):
+        rule = item.get('rule')
+        if rule and rule.get('comment'):
+            found.setdefault(rule['comment'], []).append((rule['chain'], rule['handle']))
+    return found
+
+
+def nft_add(source, uplink):
+    comment = tag(source, uplink)
+    script = '\n'.join([
+        'table ip %s {' % TABLE,
+        '  chain postrouting { type nat hook postrouting priority srcnat; policy accept; }',
+        '  chain forward { type filter hook forward priority filter; policy accept; }',
+        '}',
+        'add rule ip %s postrouting ip saddr %s oifname "%s" masquerade comment "%s"'
+        % (TABLE, source, uplink, comment),
+        'add rule ip %s forward ip saddr %s oifname "%s" accept comment "%s"' % (TABLE, source, uplink, comment),
+        'add rule ip %s forward ip daddr %s iifname "%s" ct state established,related accept comment "%s"'
+        % (TABLE, source, uplink, comment),
+        ''])
+    _run(['nft', '-f', '-'], 'adding nftables rules', stdin=script)
+
+
+def nft_remove(source, uplink):
+    rules = nft_rules() or {}
+    for chain, handle in rules.pop(tag(source, uplink), []):
+        _run(['nft', 'delete', 'rule', 'ip', TABLE, chain, 'handle', str(handle)], 'deleting an nftables rule')
+    if not rules:  # nothing else of ours in the table: leave no table behind
+        _run(['nft', 'delete', 'table', 'ip', TABLE], 'deleting the nftables table', ok_codes=(0, 1))
+
+
+# --------------------------------------------------------------------------------------------
+# iptables
+# --------------------------------------------------------------------------------------------
+
+def ipt_rules(source, uplink):
+    """(table, chain, rule args, insert?) of our iptables rules for this pair."""
+    c = ['-m', 'comment', '--comment', tag(source, uplink)]
+    return [
+        ('nat', 'POSTROUTING', ['-s', source, '-o', uplink] + c + ['-j', 'MASQUERADE'], False),
+        ('filter', 'FORWARD', ['-d', source, '-i', uplink, '-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED']
+         + c + ['-j', 'ACCEPT'], True),
+        ('filter', 'FORWARD', ['-s', source, '-o', uplink] + c + ['-j', 'ACCEPT'], True),
+    ]
+
+
+def ipt_has(table, chain, args):
+    return _run(['iptables', '-w', '-t', table, '-C', chain] + args, 'checking an iptables rule',
+                ok_codes=(0, 1, 2)).returncode == 0
+
+
+def ipt_add(rules):
+    for table, chain, args, insert in rules:
+        if not ipt_has(table, chain, args):
+            # forward accepts go first, ahead of a REJECT/DROP the host may already have
+            op = ['-I', chain, '1'] if insert else ['-A', chain]
+            _run(['iptables', '-w', '-t', table] + op + args, 'adding an iptables rule')
+
+
+def ipt_remove(rules):
+    for table, chain, args, _insert in rules:
+        while ipt_has(table, chain, args):
+            _run(['iptables', '-w', '-t', table, '-D', chain] + args, 'deleting an iptables rule')
+
+
+def iptables_forward_refuses():
+    """True when the iptables FORWARD chain has policy DROP or a REJECT/DROP rule of its own."""
+    if not shutil.which('iptables'):
+        return False
+    proc = _run(['iptables', '-w', '-S', 'FORWARD'], 'reading the iptables FORWARD chain', ok_codes=(0, 1, 3))
+    if proc.returncode != 0:
+        return False
+    for line in proc.stdout.splitlines():
+        words = line.split()
+        if words[:3] == ['-P', 'FORWARD', 'DROP']:
+            return True
+        if words[:2] == ['-A', 'FORWARD'] and ('REJECT' in words or 'DROP' in words) and 'vnetlab' not in line:
+            return True
+    return False
+
+
+# --------------------------------------------------------------------------------------------
+# the pair as a whole
+# --------------------------------------------------------------------------------------------
+
+def current(source, uplink):
+    """What of ours exists for this pair: nftables rules; all iptables rules; the iptables forward rules;
+    any iptables rule at all (a half-removed set still needs removing). Each rule is checked once."""
+    nft = False
+    if shutil.which('nft'):
+        nft = tag(source, uplink) in (nft_rules() or {})
+    present = []
+    if shutil.which('iptables'):
+        present = [(chain, ipt_has(table, chain, args)) for table, chain, args, dummy in ipt_rules(source, uplink)]
+    return {'nftables': nft, 'iptables': bool(present) and all(p for dummy, p in present),
+            'iptables_forward': bool(present) and all(p for chain, p in present if chain == 'FORWARD'),
+            'iptables_any': any(p for dummy, p in present)}
+
+
+def ipt_listing(table, chain=None):
+    """`iptables -S` of a table (or one chain) as lines; [] when iptables is missing."""
+    if not shutil.which('iptables'):
+        return []
+    argv = ['iptables', '-w', '-t', table, '-S'] + ([chain] if chain else [])
+    return _run(argv, 'reading iptables', ok_codes=(0, 1, 3)).stdout.splitlines()
+
+
+def others_remain(source, uplink):
+    """Are there NAT rules of ours for other pairs (then ip_forward stays on)?"""
+    mine = tag(source, uplink)
+    if shutil.which('nft') and any(c != mine for c in (nft_rules() or {})):
+        return True
+    if shutil.which('iptables'):
+        return any('vnetlab ' in line and mine not in line for line in ipt_listing('nat', 'POSTROUTING'))
+    return False

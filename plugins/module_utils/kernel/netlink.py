@@ -1,0 +1,378 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vnetlab contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The only file that imports pyroute2: the namespace Walker (every read and write of every object
+goes through it), fast dumps, and netlink messages turned into plain dicts.
+
+Works with both API generations: 0.7.x (Debian 12 / Ubuntu 24.04 system Python) and 0.9.x (PyPI).
+Namespaces are entered from one thread (setns(2) affects only the calling thread), so there is no
+fork per socket and each socket lives in the thread that uses it, which 0.9.x requires (its sockets
+are thread-local). docs/design.md has the measurements behind this shape.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import errno
+import os
+import queue
+import socket
+import struct
+import threading
+import traceback
+
+from ansible_collections.vnetlab.linux.plugins.module_utils.errors import VnetlabError
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import namespaces
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST
+
+PYROUTE2_IMPORT_ERROR = None
+try:
+    from pyroute2 import IPRoute
+    from pyroute2 import netns as _pr_netns
+    from pyroute2.netlink.exceptions import NetlinkError
+    from pyroute2.netlink.rtnl.marshal import MarshalRtnl
+except ImportError:
+    PYROUTE2_IMPORT_ERROR = traceback.format_exc()
+    IPRoute = None
+    _pr_netns = None
+
+    class NetlinkError(Exception):
+        code = 0
+
+HAS_PYROUTE2 = PYROUTE2_IMPORT_ERROR is None
+
+IFF_UP = 0x1
+RT_TABLE_MAIN = 254
+RTPROT_BOOT, RTPROT_STATIC = 3, 4  # routes someone added (not the kernel's, not from RA/DHCP)
+
+_ERRNO_TEXT = {
+    errno.EEXIST: 'it already exists',
+    errno.ENODEV: 'no such device',
+    errno.ENOENT: 'no such object',
+    errno.EPERM: 'operation not permitted (run as root: use become: true)',
+    errno.EACCES: 'permission denied (run as root: use become: true)',
+    errno.ENETUNREACH: 'network unreachable: the gateway is not on a connected subnet',
+    errno.EBUSY: 'the device is busy',
+    errno.EINVAL: 'the kernel rejected a value as invalid',
+    errno.EADDRNOTAVAIL: 'address not available on this interface',
+    errno.EOPNOTSUPP: 'not supported by this kernel',
+    errno.ERANGE: 'a value is out of range',
+}
+
+
+def explain(exc, action):
+    """A NetlinkError/OSError raised while doing `action` -> VnetlabError with a plain sentence."""
+    code = getattr(exc, 'code', None) or getattr(exc, 'errno', None) or 0
+    text = (_ERRNO_TEXT.get(code) or os.strerror(code)) if code else str(exc)
+    return VnetlabError('%s failed: %s (errno %s)' % (action, text, code))
+
+
+def create_netns(name):
+    """Create a named namespace from the calling thread (which then is in it): unshare the thread's
+    network namespace and bind-mount /proc/thread-self/ns/net (pyroute2's create() would fork)."""
+    namespaces.unshare()
+    _pr_netns.attach(name, 'thread-self')
+
+
+def remove_netns(name):
+    try:
+        _pr_netns.remove(name)
+    except OSError as e:
+        raise explain(e, "removing network namespace '%s'" % name)
+
+
+# --------------------------------------------------------------------------------------------
+# the Walker: one thread that visits namespaces in turn
+# --------------------------------------------------------------------------------------------
+
+class _Worker(threading.Thread):
+    """A thread that serves requests in order: each request is serve(request)."""
+
+    def __init__(self, serve):
+        super().__init__()
+        self.daemon = True
+        self.serve = serve
+        self.requests = queue.Queue()
+        self.replies = queue.Queue()
+
+    def run(self):
+        while True:
+            request = self.requests.get()
+            if request is None:
+                break
+            try:
+                self.replies.put((True, self.serve(request)))
+            except BaseException as e:
+                self.replies.put((False, e))
+
+    def call(self, fn):
+        self.requests.put(fn)
+        return _unwrap(self.replies.get())
+
+
+def _unwrap(reply):
+    ok, value = reply
+    if not ok:
+        raise value
+    return value
+
+
+class WalkError(Exception):
+    """A visit failed: `entered` is false when the namespace could not be entered (or created);
+    otherwise work item number `done` failed and the ones before it completed."""
+
+    def __init__(self, done, error, entered=True):
+        super().__init__(str(error))
+        self.done = done
+        self.error = error
+        self.entered = entered
+
+
+class Walker:
+    """One thread that visits namespaces in turn: enter (setns), open one IPRoute, run the work, close it,
+    go back to the host namespace. No fork, one socket open at a time however many namespaces there are
+    (docs/design.md: the fast shape). `visit(..., create=True)` creates the namespace from the thread
+    (unshare + bind of /proc/thread-self/ns/net) and works in it straight away."""
+
+    def __init__(self):
+        self._host_fd = os.open('/proc/%d/ns/net' % os.getpid(), os.O_RDONLY)  # the main thread's
+        self._worker = _Worker(self._serve)
+        self._worker.start()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _serve(self, request):
+        if request[0] == 'many':  # read_many: one hand-over between threads for the whole list
+            out = []
+            for netns, fns in request[1]:
+                try:
+                    out.append((True, self._serve((netns, fns, False, True))))
+                except WalkError as e:
+                    out.append((False, e))
+            return out
+        netns, fns, create, raw = request
+        done = 0
+        try:
+            try:
+                if create:
+                    create_netns(netns)
+                elif netns is not HOST:
+                    namespaces.enter(netns)  # else: already parked in the host
+            except BaseException as e:
+                raise WalkError(0, e, entered=False)
+            ipr = (RawDumps() if raw else IPRoute()) if fns else None
+            try:
+                results = []
+                for fn in fns:
+                    results.append(fn(ipr))
+                    done += 1
+                return results
+            finally:
+                if ipr is not None:
+                    ipr.close()
+        except WalkError:
+            raise
+        except BaseException as e:
+            raise WalkError(done, e)
+        finally:
+            namespaces.setns_fd(self._host_fd)  # never hold a namespace alive (a removed one lingers while entered)
+
+    def visit(self, netns, fns, create=False):
+        """[fn(ipr) for fn in fns] inside netns (None: the host); raises WalkError."""
+        return self._worker.call((netns, list(fns), create, False))
+
+    def read(self, netns, fns):
+        """Like visit, for reading only: fns get a RawDumps (get_links/get_addr/get_routes), not an IPRoute."""
+        return self._worker.call((netns, list(fns), False, True))
+
+    def read_many(self, visits):
+        """read() of each (netns, fns) in one request -> [(True, results) or (False, WalkError)]."""
+        return self._worker.call(('many', [(netns, list(fns)) for netns, fns in visits]))
+
+    def close(self):
+        if self._worker is not None:
+            self._worker.requests.put(None)
+            self._worker.join()
+            self._worker = None
+            os.close(self._host_fd)
+
+
+class NetlinkDumpInterrupted(NetlinkError):
+    """RawDumps' interrupted dump, named like pyroute2 0.7's so that _dump() retries it."""
+
+
+class RawDumps:
+    """Dumps of links, addresses and routes over a bare rtnetlink socket, decoded by pyroute2's own
+    parser (MarshalRtnl). Why not IPRoute: on pyroute2 0.9 each IPRoute request goes through an asyncio
+    loop and costs ~0.7 ms, ten times the kernel's work, and an idempotent re-run of a lab is one read
+    of every namespace (500 namespaces: 1.6 s with IPRoute, 0.5 s this way; benchmarks/scaling.py).
+    Offers the read methods of IPRoute that get_links/get_addresses/get_routes below use."""
+
+    RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE = 18, 22, 26
+    NLMSG_ERROR, NLMSG_DONE, NLM_F_DUMP_INTR = 2, 3, 0x10
+    # The link attributes link_view() reads: ADDRESS, IFNAME, MTU, LINK, MASTER, OPERSTATE, LINKINFO,
+    # IFALIAS, LINK_NETNSID. The rest of a link message (per-family settings, counters: ~1.8 KB) is
+    # dropped before pyroute2 decodes it, which makes reading a namespace about twice as fast.
+    LINK_ATTRS = frozenset((1, 3, 4, 5, 10, 16, 18, 20, 37))
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)  # 0: NETLINK_ROUTE
+        self.sock.bind((0, 0))
+        self.marshal = MarshalRtnl()
+        self.seq = 0
+
+    def close(self):
+        self.sock.close()
+
+    def get_links(self):
+        # IFLA_EXT_MASK = RTEXT_FILTER_SKIP_STATS: the counters are a third of each message and never used
+        return self._dump(self.RTM_GETLINK, struct.pack('=BxHiIIHHI', 0, 0, 0, 0, 0, 8, 29, 1 << 3))
+
+    def get_addr(self, index=None):
+        msgs = self._dump(self.RTM_GETADDR, struct.pack('=BBBBI', 0, 0, 0, 0, 0))
+        return [m for m in msgs if index is None or m['index'] == index]
+
+    def get_routes(self, family, table=RT_TABLE_MAIN):
+        return self._dump(self.RTM_GETROUTE, struct.pack('=BBBBBBBBI', family, 0, 0, 0, table, 0, 0, 0, 0))
+
+    def _dump(self, msg_type, body):
+        self.seq += 1
+        header = struct.pack('=IHHII', 16 + len(body), msg_type, 0x301, self.seq, 0)  # REQUEST|DUMP
+        self.sock.send(header + body)
+        data, interrupted = self._receive()
+        if interrupted:  # retried by _dump() below, like pyroute2 0.7's own exception
+            raise NetlinkDumpInterrupted(errno.EINTR, 'the dump was interrupted by changes')
+        if msg_type == self.RTM_GETLINK:
+            data = _keep_attrs(data, 16 + 16, self.LINK_ATTRS)  # after nlmsghdr + ifinfomsg
+        return [m for m in self.marshal.parse(data) if m['header']['type'] == msg_type - 2]  # RTM_NEW*
+
+    def _receive(self):
+        chunks, interrupted = [], False
+        while True:
+            data = self.sock.recv(1 << 20)
+            offset = 0
+            while offset + 16 <= len(data):
+                length, kind, flags = struct.unpack_from('=IHH', data, offset)
+                interrupted = interrupted or bool(flags & self.NLM_F_DUMP_INTR)
+                if kind == self.NLMSG_ERROR:
+                    code = -struct.unpack_from('=i', data, offset + 16)[0]
+                    if code:
+                        raise NetlinkError(code, os.strerror(code))
+                if kind == self.NLMSG_DONE:
+                    chunks.append(data[:offset])
+                    return b''.join(chunks), interrupted
+                offset += (length + 3) & ~3
+                if length == 0:
+                    break
+            chunks.append(data)
+
+
+def _keep_attrs(data, head, keep):
+    """Netlink messages with only the top-level attributes whose type is in `keep`."""
+    out, offset = [], 0
+    while offset + 16 <= len(data):
+        length = struct.unpack_from('=I', data, offset)[0]
+        if length < head:
+            break
+        msg = data[offset:offset + length]
+        parts, pos = [msg[16:head]], head
+        while pos + 4 <= length:
+            attr_len, attr_type = struct.unpack_from('=HH', msg, pos)
+            if attr_len < 4:
+                break
+            aligned = (attr_len + 3) & ~3
+            if attr_type & 0x3fff in keep:  # without the NESTED / NET_BYTEORDER flag bits
+                parts.append(msg[pos:pos + aligned].ljust(aligned, b'\0'))
+            pos += aligned
+        body = b''.join(parts)
+        out.append(struct.pack('=I', 16 + len(body)) + msg[4:16] + body)
+        offset += (length + 3) & ~3
+    return b''.join(out)
+
+
+# --------------------------------------------------------------------------------------------
+# reading: netlink messages -> plain dicts (the same keys on 0.7 and 0.9)
+# --------------------------------------------------------------------------------------------
+
+def _linkinfo(msg):
+    info = msg.get_attr('IFLA_LINKINFO')
+    if info is None:
+        return None, None
+    return info.get_attr('IFLA_INFO_KIND'), info.get_attr('IFLA_INFO_DATA')
+
+
+def link_view(msg):
+    kind, data = _linkinfo(msg)
+    view = {
+        'index': msg['index'],
+        'ifname': msg.get_attr('IFLA_IFNAME'),
+        'kind': kind or 'device',
+        'up': bool(msg['flags'] & IFF_UP),
+        'operstate': msg.get_attr('IFLA_OPERSTATE'),
+        'mtu': msg.get_attr('IFLA_MTU'),
+        'master': msg.get_attr('IFLA_MASTER'),
+        'link': msg.get_attr('IFLA_LINK'),
+        'link_netnsid': msg.get_attr('IFLA_LINK_NETNSID'),
+        'ifalias': msg.get_attr('IFLA_IFALIAS'),
+        'mac': msg.get_attr('IFLA_ADDRESS'),
+    }
+    if kind == 'bridge' and data is not None:
+        view['stp'] = bool(data.get_attr('IFLA_BR_STP_STATE'))
+        view['vlan_filtering'] = bool(data.get_attr('IFLA_BR_VLAN_FILTERING'))
+    return view
+
+
+def get_links(ipr):
+    """{ifname: link_view} for every link in the session's namespace."""
+    return dict((v['ifname'], v) for v in (link_view(m) for m in _dump(ipr.get_links)))
+
+
+def get_link(ipr, ifname):
+    idx = ipr.link_lookup(ifname=ifname)
+    if not idx:
+        return None
+    return link_view(ipr.get_links(idx[0])[0])
+
+
+def get_addresses(ipr, index=None):
+    out = []
+    kwargs = {} if index is None else {'index': index}
+    for m in _dump(lambda: ipr.get_addr(**kwargs)):
+        addr = m.get_attr('IFA_LOCAL') or m.get_attr('IFA_ADDRESS')
+        out.append({'index': m['index'], 'address': '%s/%d' % (addr, m['prefixlen']),
+                    'scope': m['scope']})
+    return out
+
+
+def get_routes(ipr, family):
+    out = []
+    for m in _dump(lambda: ipr.get_routes(family=family, table=RT_TABLE_MAIN)):
+        if m.get_attr('RTA_TABLE') not in (None, RT_TABLE_MAIN) or m['type'] != 1:  # unicast only
+            continue
+        dst = m.get_attr('RTA_DST')
+        out.append({
+            'family': m['family'],
+            'dst': '%s/%d' % (dst, m['dst_len']) if dst else 'default',
+            'gateway': m.get_attr('RTA_GATEWAY'),
+            'oif': m.get_attr('RTA_OIF'),
+            'metric': m.get_attr('RTA_PRIORITY') or 0,
+            'proto': m['proto'],
+            'scope': m['scope'],
+        })
+    return out
+
+
+def _dump(fn, attempts=5):
+    """0.7.x raises NetlinkDumpInterrupted when the table changes during a dump: retry."""
+    for attempt in range(attempts):
+        try:
+            return list(fn())
+        except Exception as e:  # NetlinkDumpInterrupted has no common import path on 0.7/0.9
+            if type(e).__name__ != 'NetlinkDumpInterrupted' or attempt == attempts - 1:
+                raise
+    return []

@@ -1,0 +1,161 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vnetlab contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The live state of a host's labs: namespaces, links, addresses, routes, bridges, TAPs, guests, NAT.
+
+Read-only: one walk of the Walker over the namespaces (one socket open at a time, no fork).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import shutil
+import socket
+
+from ansible_collections.vnetlab.linux.plugins.module_utils.errors import VnetlabError
+from ansible_collections.vnetlab.linux.plugins.module_utils.guest import qemu
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import firewall
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST, list_netns
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.netlink import (
+    Walker, explain, get_addresses, get_links, get_routes)
+from ansible_collections.vnetlab.linux.plugins.module_utils.ownership import is_vnetlab
+
+
+def _read(ipr):
+    links = get_links(ipr)
+    addrs = get_addresses(ipr)
+    routes = get_routes(ipr, socket.AF_INET) + get_routes(ipr, socket.AF_INET6)
+    return links, addrs, routes
+
+
+def _mac(value):
+    return value if isinstance(value, str) else None
+
+
+def gather(namespaces=None, owned_only=False):
+    wanted = [n for n in list_netns() if namespaces is None or n in namespaces]
+    with Walker() as walker:
+        raw = {HOST: walker.read(HOST, [_read])[0]}
+        visits = [(ns, [_read]) for ns in wanted]
+        for (ns, _fns), (ok, value) in zip(visits, walker.read_many(visits)):
+            if ok:
+                raw[ns] = value[0]
+            elif ns in list_netns():  # else: removed while we looked
+                raise VnetlabError(str(explain(value.error, "reading netns '%s'" % ns)))
+
+    # index -> (ns, name) for veth peer resolution across namespaces
+    by_ns_index = {}
+    for ns, (links, _addrs, _routes) in raw.items():
+        for name, link in links.items():
+            by_ns_index[(ns, link['index'])] = name
+    guests = gather_guests()
+    tap_owner = dict((nic['tap'], g['name']) for g in guests for nic in g['nics'])
+
+    spaces = {}
+    for ns, (links, addrs, routes) in raw.items():
+        index_name = dict((v['index'], n) for n, v in links.items())
+        out_links = {}
+        for name, link in links.items():
+            if name == 'lo' and ns == HOST:
+                continue
+            entry = {
+                'kind': link['kind'], 'mac': _mac(link['mac']), 'mtu': link['mtu'], 'up': link['up'],
+                'operstate': link['operstate'], 'owned': is_vnetlab(link['ifalias']),
+                'master': index_name.get(link['master']) if link['master'] else None,
+                'addresses': sorted(a['address'] for a in addrs if a['index'] == link['index']
+                                    and not a['address'].lower().startswith('fe80')),
+            }
+            if link['kind'] == 'veth':
+                entry['peer'], entry['peer_netns'] = _veth_peer(raw, ns, link, by_ns_index)
+            if link['kind'] == 'bridge':
+                entry['ports'] = sorted(n for n, v in links.items() if v['master'] == link['index'])
+            if link['kind'] == 'tun':
+                entry['guest'] = tap_owner.get(name)
+            out_links[name] = entry
+        spaces[ns] = {
+            'links': out_links,
+            'routes': [_route(r, index_name) for r in routes
+                       if r['dst'] == 'default' or r['proto'] != 2],  # keep static/boot routes, not kernel ones
+        }
+    if owned_only:
+        spaces = _owned(spaces)
+    bridges = sorted((ns + '/' if ns is not HOST else '') + n for ns, space in spaces.items()
+                     for n, v in space['links'].items() if v['kind'] == 'bridge')
+    return {
+        'namespaces': sorted(n for n in spaces if n is not HOST),
+        'host': spaces.pop(HOST),
+        'netns': spaces,
+        'bridges': bridges,
+        'guests': guests,
+        'nat': gather_nat(),
+    }
+
+
+def _route(route, index_name):
+    """The route with its outgoing interface by name instead of index."""
+    out = dict(route, device=index_name.get(route['oif']))
+    del out['oif']
+    return out
+
+
+def _veth_peer(raw, ns, link, by_ns_index):
+    """The peer's (name, namespace): the link in any namespace whose index is our IFLA_LINK and whose
+    IFLA_LINK is our index. `None` for the namespace means the host."""
+    # IFLA_LINK_NETNSID is set exactly when the peer lives in another namespace: never look for it in
+    # our own then (both ends often have the same ifindex in their namespaces)
+    other_ns = link['link_netnsid'] is not None
+    candidates = [raw_ns for raw_ns in raw if (raw_ns != ns) == other_ns]
+    for other in candidates:
+        name = by_ns_index.get((other, link['link']))
+        if name is None:
+            continue
+        peer = raw[other][0][name]
+        if peer['kind'] == 'veth' and peer['link'] == link['index'] and \
+                (peer['link_netnsid'] is not None) == other_ns:
+            return name, other
+    return None, None
+
+
+def _owned(spaces):
+    """Only what vnetlab made: owned links, plus namespaces holding one and the bridges they join."""
+    out = {}
+    for ns, space in spaces.items():
+        links = dict((n, v) for n, v in space['links'].items()
+                     if v['owned'] or (ns != HOST and n == 'lo'))
+        if ns != HOST and not [n for n in links if n != 'lo']:
+            continue
+        out[ns] = {'links': links, 'routes': space['routes'] if ns != HOST else
+                   [r for r in space['routes'] if r['device'] in links]}
+    out.setdefault(HOST, {'links': {}, 'routes': []})
+    return out
+
+
+def gather_guests():
+    guests = []
+    for name in qemu.guest_names():
+        paths = qemu.Paths(name)
+        cfg = qemu.read_config(paths) or {}
+        pid = qemu.read_pid(paths)
+        guests.append({'name': name, 'state': 'running' if pid else 'stopped', 'pid': pid,
+                       'arch': cfg.get('arch'), 'accel': cfg.get('accel'), 'memory_mib': cfg.get('memory_mib'),
+                       'nics': cfg.get('nics', []), 'append': cfg.get('append'),
+                       'serial_log': paths.serial_log})
+    return guests
+
+
+def gather_nat():
+    """Our NAT rules: [{'source', 'out_interface', 'backend'}] from rule comments 'vnetlab SRC UPLINK'."""
+    found = {}
+    if shutil.which('nft'):
+        for comment in firewall.nft_rules() or {}:
+            parts = comment.split()
+            if len(parts) == 3:
+                found[(parts[1], parts[2])] = 'nftables'
+    for table in ('nat', 'filter'):
+        for line in firewall.ipt_listing(table):
+            if '"vnetlab ' in line:
+                parts = line.split('"vnetlab ')[1].split('"')[0].split()
+                if len(parts) == 2 and table == 'nat':
+                    found.setdefault((parts[0], parts[1]), 'iptables')
+    return [{'source': s, 'out_interface': o, 'backend': b} for (s, o), b in sorted(found.items())]

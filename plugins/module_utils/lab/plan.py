@@ -1,0 +1,277 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vnetlab contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A whole declared lab: gather the same kinds the modules use, plan each entry with its kind, order
+the ops so that every namespace is visited once, and hand them to the one executor (engine.apply).
+
+Sized for hundreds of namespaces: one read of every namespace in one walk, a veth created from the
+namespace side with its peer already in place, host work last (docs/design.md). Everything the lab
+makes carries its mark `vnetlab:<lab>` (a namespace: on its loopback; a guest: a file), which is how
+`prune` and `state: absent` find what is the lab's.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import socket
+import time
+
+from ansible_collections.vnetlab.linux.plugins.module_utils import engine, ownership
+from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError, VnetlabError
+from ansible_collections.vnetlab.linux.plugins.module_utils.guest import qemu
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST, list_netns
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.netlink import Walker, get_links
+from ansible_collections.vnetlab.linux.plugins.module_utils.lab import view
+from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import declared_links, interfaces
+from ansible_collections.vnetlab.linux.plugins.module_utils.objects import (
+    address, bridge, guest, links, nat, netns, route, veth)
+from ansible_collections.vnetlab.linux.plugins.module_utils.objects.base import (
+    PHASE_EARLY, PHASE_HOST, PHASE_NAMESPACES)
+
+
+# ------------------------------------------------------------------------------------------------
+# read
+# ------------------------------------------------------------------------------------------------
+
+def needs(topo, sweep, deep):
+    """What of the kernel the plan looks at: the host, and every declared namespace (only whether it
+    exists for a teardown, which removes it whole)."""
+    host_addrs = any(i['netns'] is HOST and i['addresses'] is not None for i in interfaces(topo))
+    host_routes = any(r['netns'] is HOST for r in topo['routes'])
+    out = {HOST: (host_addrs or host_routes, host_routes)}
+    routed = set(r['netns'] for r in topo['routes'])
+    for ns in topo['namespaces']:
+        out[ns['name']] = (True, sweep or ns['name'] in routed) if deep else None
+    return out
+
+
+def read(walker, topo, sweep, deep=True):
+    """-> (snapshot, owned): owned are the namespaces this lab marked but no longer declares (sweep)."""
+    snapshot = engine.read(walker, needs(topo, sweep, deep))
+    owned = set()
+    if sweep:
+        mark = ownership.mark(topo['lab'])
+        declared = set(ns['name'] for ns in topo['namespaces'])
+        others = [(name, [get_links]) for name in list_netns() if name not in declared]
+        for (name, _fns), (ok, value) in zip(others, walker.read_many(others)):
+            lo = value[0].get('lo') if ok else None
+            if lo is not None and ownership.owned(lo['ifalias'], mark):
+                owned.add(name)
+    return snapshot, owned
+
+
+def owned_guests(lab):
+    """Names of the guests this lab started (by the mark in their runtime directories)."""
+    return [name for name in qemu.guest_names() if ownership.guest_lab(qemu.Paths(name).run) == lab]
+
+
+# ------------------------------------------------------------------------------------------------
+# plan
+# ------------------------------------------------------------------------------------------------
+
+class LabPlanner:
+    def __init__(self, topo, snapshot, owned, prune):
+        self.topo, self.owned, self.prune = topo, owned, prune
+        planned = {}
+        for i in interfaces(topo):
+            planned.setdefault(i['netns'], []).extend(i['addresses'] or [])
+        self.plan = engine.Plan(snapshot, lab=topo['lab'], declared=declared_links(topo), planned_addresses=planned)
+        self.plan.ns_order = dict((ns['name'], i) for i, ns in enumerate(topo['namespaces']))
+        self.vanishing = []  # host ends that disappear with their namespace (absent)
+        self.services_before, self.services_after = {}, {}
+
+    def _entry(self, section, index, kind, d, label=None, local=None):
+        """Plan one entry with its kind; errors name the entry, service ops their object."""
+        plan = self.plan
+        plan.local = local
+        first = len(plan.ops)
+        try:
+            after = kind.plan(plan, d)
+        except ParamError as e:
+            raise VnetlabError('%s: %s' % ('%s[%d]' % (section, index) if index is not None else section, e))
+        if label is not None:
+            for op in plan.ops[first:]:
+                op.action = '%s: %s' % (label, op.action)
+            self.services_before[label] = kind.view(d, plan.snapshot, local)
+            self.services_after[label] = after
+        return after
+
+    def ordered(self):
+        def sort_key(item):
+            i, op = item
+            if op.phase in (PHASE_EARLY, PHASE_NAMESPACES):
+                return (op.phase, self.plan.ns_order.get(op.netns, -1), i)
+            return (op.phase or 0, 0, i)
+        return [op for _i, op in sorted(enumerate(self.plan.ops), key=sort_key)]
+
+    # -- services: guests and NAT, their own local reads ----------------------------------------
+    def services(self, present):
+        """Guests and NAT: after the network on the way up, before it on the way down."""
+        topo = self.topo
+        declared = set(g['name'] for g in topo['guests'])
+        entries = []
+        owned = owned_guests(topo['lab'])
+        if not present:
+            for name in sorted(declared - set(owned)):
+                if qemu.read_pid(qemu.Paths(name)) or qemu.read_config(qemu.Paths(name)):
+                    self.plan.warnings.append("guest '%s' is declared but was not started by lab '%s'; left alone"
+                                              % (name, topo['lab']))
+        if not present or self.prune:
+            for name in owned:
+                if name not in declared or not present:
+                    d = guest.KIND.desired(dict(_defaults(guest.OPTIONS), name=name, state='absent', nics=[]))
+                    label = "guest '%s'" % name + (' (no longer declared)' if name not in declared else '')
+                    entries.append(('guests', None, guest.KIND, d, label))
+        sections = ('guests', 'nat') if present else ('nat',)
+        for section in sections:
+            kind = guest.KIND if section == 'guests' else nat.KIND
+            for i, d in enumerate(topo[section]):
+                if not present:
+                    d = dict(d, state='absent')
+                label = "guest '%s'" % d['name'] if section == 'guests' else 'nat for %s' % d['source']
+                if present or section == 'nat':
+                    entries.append((section, i, kind, d, label))
+        for section, i, kind, d, label in entries:
+            local = kind.read_local(d, self.plan.snapshot)
+            self._entry(section, i, kind, d, label, local)
+
+    # -- state: present -------------------------------------------------------------------------
+    def present(self):
+        topo, plan = self.topo, self.plan
+        if self.prune:
+            self._prune()
+        reached = set(veth.KIND.creator(plan, v)[1][0] for v in topo['veths']
+                      if v['netns'] is not HOST and v['peer_netns'] is not HOST)
+        for i, ns in enumerate(topo['namespaces']):
+            phase = PHASE_EARLY if ns['name'] in reached else PHASE_NAMESPACES
+            try:
+                netns.KIND.plan(plan, ns, phase=phase)
+            except ParamError as e:
+                raise VnetlabError('namespaces[%d]: %s' % (i, e))
+        for i, br in enumerate(topo['bridges']):
+            self._entry('bridges', i, bridge.KIND, br)
+        for i, v in enumerate(topo['veths']):
+            self._entry('veths', i, veth.KIND, v)
+        for iface in interfaces(topo):
+            if iface['addresses'] is not None:
+                d = {'interface': iface['name'], 'netns': iface['netns'], 'wanted': set(iface['addresses']),
+                     'exclusive': True, 'state': 'present'}
+                self._entry('addresses', None, address.KIND, d)
+        for i, r in enumerate(topo['routes']):
+            self._entry('routes', i, route.KIND, r)
+        self.services(present=True)
+        return self.ordered()
+
+    # -- prune / absent -------------------------------------------------------------------------
+    def _prune(self):
+        plan = self.plan
+        declared = set((i['netns'], i['name']) for i in interfaces(self.topo))
+        for name in sorted(self.owned):
+            netns.remove_op(plan, name, ' (no longer declared)')
+        for ns, state in sorted(plan.snapshot.items(), key=lambda kv: kv[0] or ''):
+            if state is None:
+                continue
+            for name, link in sorted(state['links'].items()):
+                if ownership.owned(link['ifalias'], plan.owner) and name != 'lo' and (ns, name) not in declared:
+                    links.delete_op(plan, ns, name, link['kind'], ' (no longer declared)')
+            if ns is not HOST and state['routes'] is not None:
+                self._prune_routes(ns, state)
+
+    def _prune_routes(self, ns, state):
+        kept = set()
+        for r in self.topo['routes']:
+            if r['netns'] == ns:
+                kept.add((route.dst_text(r['dst']), r['metric']))
+        for r in state['routes']:
+            if not route.is_user_route(r):
+                continue
+            if (r['dst'], r['metric']) in kept or (r['dst'], None) in kept:
+                continue
+            route.delete_read_route(self.plan, ns, r, ' (no longer declared)')
+
+    def absent(self):
+        """Guests and NAT first, then host links (declared or ours), then the namespaces (their links
+        go with them)."""
+        plan = self.plan
+        self.services(present=False)
+        removed_ns = set(ns['name'] for ns in self.topo['namespaces'] if plan.exists(ns['name'])) | self.owned
+        host = plan.links(HOST)
+        in_host = [i for i in interfaces(self.topo) if i['netns'] is HOST]
+        host_names = set(i['name'] for i in in_host)
+        peer_of_host_end = dict((i['name'], i['other_netns']) for i in in_host if i['kind'] == 'veth')
+        host_names.update(n for n, link in host.items() if ownership.owned(link['ifalias'], plan.owner))
+        for i, r in enumerate(self.topo['routes']):
+            if r['netns'] is HOST:
+                self._entry('routes', i, route.KIND, dict(r, state='absent'))
+        for name in sorted(host_names):
+            link = host.get(name)
+            if link is None:
+                continue
+            if link['kind'] == 'veth' and link['link_netnsid'] is not None and \
+                    peer_of_host_end.get(name) in removed_ns:
+                self.vanishing.append(name)  # its peer's namespace is removed below, and it goes with it
+                continue
+            links.delete_op(plan, HOST, name, link['kind'])
+        for name in sorted(removed_ns):
+            netns.remove_op(plan, name, phase=PHASE_HOST)
+        return self.ordered()
+
+
+def _defaults(spec):
+    return dict((k, v.get('default')) for k, v in spec.items())
+
+
+# ------------------------------------------------------------------------------------------------
+# the whole run
+# ------------------------------------------------------------------------------------------------
+
+def wait_gone(names, timeout=10.0):
+    """Host ends of veths whose namespace was removed vanish when the kernel frees it, a moment later;
+    wait for that so that the task returns with the lab really gone. -> names still present."""
+    deadline = time.time() + timeout
+    left = list(names)
+    while left:
+        left = [n for n in left if _host_has(n)]
+        if not left or time.time() > deadline:
+            break
+        time.sleep(0.02)
+    return left
+
+
+def _host_has(ifname):
+    try:
+        socket.if_nametoindex(ifname)  # an ioctl in the main thread's namespace: the host's
+        return True
+    except OSError:
+        return False
+
+
+def converge(topo, state, prune, check_mode, with_diff=True):
+    """A normalised topology -> the module result; raises VnetlabError (after rolling back)."""
+    started = time.time()
+    with Walker() as walker:
+        snapshot, owned = read(walker, topo, sweep=prune or state == 'absent', deep=state == 'present')
+        planner = LabPlanner(topo, snapshot, owned, prune)
+        ops = planner.present() if state == 'present' else planner.absent()
+        before = view.before(topo, snapshot, owned)
+        after = view.after(topo, before, state, prune, planner.vanishing)
+        warnings = list(planner.plan.warnings)
+        done = engine.apply(walker, ops) if ops and not check_mode else []
+        if planner.vanishing and done:
+            left = wait_gone(planner.vanishing)
+            if left:
+                warnings.append('still present after their namespaces were removed: %s' % ', '.join(left))
+    before.update(planner.services_before)
+    after.update(planner.services_after)
+    result = {'changed': bool(ops), 'actions': [op.action for op in ops],
+              'lab': {'name': topo['lab'], 'state': state, 'namespaces': after['namespaces'],
+                      'links': len(after['links']), 'guests': [g['name'] for g in topo['guests']] if state == 'present'
+                      else []},
+              'elapsed_ms': round((time.time() - started) * 1000.0, 1)}
+    if with_diff:  # hundreds of namespaces make a big diff: only when asked for
+        result['diff'] = {'before': before, 'after': after}
+    if warnings:
+        result['warnings'] = warnings
+    return result
+

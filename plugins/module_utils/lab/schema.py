@@ -1,0 +1,310 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vnetlab contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The topology file format: schema, validation and normalisation (pure, no kernel access).
+
+The format is documented in docs/topology.md and in the topology module's DOCUMENTATION. Every error
+names the key path (``veths[3].peer_netns``) and, when the topology came from a YAML file, its line.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible_collections.vnetlab.linux.plugins.module_utils import ownership
+from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError, VnetlabError
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST
+from ansible_collections.vnetlab.linux.plugins.module_utils.objects import bridge, guest, nat, netns, route, veth
+from ansible_collections.vnetlab.linux.plugins.module_utils.objects.route import dst_text, gateway_problem
+from ansible_collections.vnetlab.linux.plugins.module_utils.validate import parse_interface_cidr
+
+try:
+    import yaml
+    HAS_YAML = True
+except ImportError:  # only the controller side (the action plugin) parses YAML
+    HAS_YAML = False
+
+LAB_RE = re.compile(r'^[a-z0-9][a-z0-9_.-]{0,31}$')
+
+# section -> (kind, the state its entries have in a lab that is present, options a lab does not take)
+SECTIONS = {
+    'namespaces': (netns.KIND, 'present', ()),
+    'bridges': (bridge.KIND, 'present', ()),
+    'veths': (veth.KIND, 'present', ('recreate',)),  # a lab always replaces its own links in the way
+    'routes': (route.KIND, 'present', ()),
+    'guests': (guest.KIND, 'running', ()),
+    'nat': (nat.KIND, 'present', ()),
+}
+TOP_KEYS = ('lab', 'description') + tuple(SECTIONS)
+
+
+def section_spec(section):
+    """A section's keys: its kind's module options (the single declaration), without `state` (the
+    topology's own state decides) and what a lab does not take, plus the section's extras."""
+    kind, _state, excluded = SECTIONS[section]
+    spec = dict((k, v) for k, v in kind.OPTIONS.items() if k != 'state' and k not in excluded)
+    spec.update(kind.SECTION_OPTIONS)
+    return spec
+
+
+_VALIDATORS = {}
+
+
+def _validator(section):
+    if section not in _VALIDATORS:
+        _VALIDATORS[section] = ArgumentSpecValidator(section_spec(section))
+    return _VALIDATORS[section]
+
+
+def lab_alias(lab):
+    """The ifalias on every link (and namespace loopback) a lab owns."""
+    return ownership.mark(lab)
+
+
+def key(netns, ifname):
+    """'host/br0', 'red/veth-red': how views and errors name a link."""
+    return '%s/%s' % ('host' if netns is HOST else netns, ifname)
+
+
+class TopologyError(VnetlabError):
+    """A schema error: the key path, the line when known, and what to do."""
+
+    def __init__(self, path, message, positions=None, source=None):
+        self.path = path
+        self.line = _line_of(path, positions)
+        where = '%s: ' % render_path(path) if path else ''
+        at = ''
+        if self.line is not None:
+            at = '%s line %d: ' % (source or 'topology', self.line)
+        elif source:
+            at = '%s: ' % source
+        super().__init__('%s%s%s' % (at, where, message))
+
+
+def render_path(path):
+    out = ''
+    for part in path:
+        out += '[%d]' % part if isinstance(part, int) else ('.' if out else '') + str(part)
+    return out
+
+
+def _line_of(path, positions):
+    if not positions:
+        return None
+    path = tuple(path)
+    while path:  # the nearest enclosing node that has a line
+        if path in positions:
+            return positions[path]
+        path = path[:-1]
+    return positions.get((), None)
+
+
+# ------------------------------------------------------------------------------------------------
+# YAML with line numbers
+# ------------------------------------------------------------------------------------------------
+
+def load_yaml(text, source='topology'):
+    """YAML text -> (data, positions{path tuple: 1-based line}); duplicate keys are errors."""
+    if not HAS_YAML:
+        raise VnetlabError('reading a topology file needs PyYAML on the controller')
+    loader = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)(text)  # libyaml: 5x faster on big labs
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise TopologyError((), 'the file is empty; it needs at least `lab:`', source=source)
+        positions = {(): node.start_mark.line + 1}
+        _walk(node, (), positions, source)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        raise VnetlabError('%s line %d: not valid YAML: %s' % (source, mark.line + 1 if mark else 0, e.problem))
+    finally:
+        loader.dispose()
+    return data, positions
+
+
+def _walk(node, path, positions, source):
+    if isinstance(node, yaml.MappingNode):
+        seen = set()
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key in seen:
+                raise TopologyError(path + (key,), "duplicate key '%s'" % key,
+                                    {path + (key,): key_node.start_mark.line + 1}, source)
+            seen.add(key)
+            positions[path + (key,)] = key_node.start_mark.line + 1
+            _walk(value_node, path + (key,), positions, source)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            positions[path + (i,)] = item.start_mark.line + 1
+            _walk(item, path + (i,), positions, source)
+
+
+# ------------------------------------------------------------------------------------------------
+# validation
+# ------------------------------------------------------------------------------------------------
+
+def normalize(data, positions=None, source=None):
+    """Validate a topology (a dict) and return it with every entry normalised by its kind:
+    {'lab', 'namespaces': [...], 'bridges': [...], 'veths': [...], 'routes': [...], 'guests', 'nat'}."""
+    def fail(path, message):
+        raise TopologyError(path, message, positions, source)
+
+    if not isinstance(data, dict):
+        fail((), 'a topology is a mapping with at least `lab:`; got %s' % type(data).__name__)
+    _unknown_keys(data, TOP_KEYS, (), fail)
+    lab = data.get('lab')
+    if not isinstance(lab, str) or not LAB_RE.match(lab):
+        fail(('lab',), "lab must be a name of 1-32 characters: lower-case letters, digits, '.', '_' or '-' "
+                       "(it marks what this lab owns); got %r" % (lab,))
+    topo = {'lab': lab}
+    for section in SECTIONS:
+        items = data.get(section) or []
+        if not isinstance(items, list):
+            fail((section,), 'must be a list')
+        topo[section] = [_entry(section, item, (section, i), fail) for i, item in enumerate(items)]
+    _check_references(topo, fail)
+    return topo
+
+
+def _unknown_keys(mapping, allowed, path, fail, what=''):
+    for key in mapping:
+        if key not in allowed:
+            fail(path + (key,), "unknown key '%s'; allowed here%s: %s" % (key, what, ', '.join(sorted(allowed))))
+
+
+def _entry(section, item, path, fail):
+    """One entry: the kind's option spec (types, choices, defaults), then the kind's own validation."""
+    kind, state, _excluded = SECTIONS[section]
+    if section == 'namespaces' and isinstance(item, str):
+        item = {'name': item}
+    spec = section_spec(section)
+    if not isinstance(item, dict):
+        fail(path, 'each entry is a mapping with keys %s' % ', '.join(sorted(spec)))
+    _unknown_keys(item, spec, path, fail, ' (the options of vnetlab.linux.%s)' % MODULES[section])
+    for key, value in item.items():
+        if value is None and spec[key].get('required'):
+            fail(path + (key,), "'%s' is required" % key)
+    required = [k for k, option in spec.items() if option.get('required')]
+    for when, value, keys in getattr(kind, 'MODULE_KWARGS', {}).get('required_if', []):
+        if when == 'state' and value == state:
+            required.extend(keys)
+    for key in required:
+        if key not in item:
+            fail(path + (key,), "'%s' is required" % key)
+    result = _validator(section).validate(dict(item))
+    if result.error_messages:
+        bad = [k for k in item if "'%s'" % k in result.error_messages[0]]
+        fail(path + tuple(bad[:1]), result.error_messages[0])
+    params = dict(result.validated_parameters, state=state)
+    try:
+        d = kind.desired(params)
+        for key in ('addresses', 'peer_addresses'):
+            if key in spec:
+                d[key] = None if item.get(key) is None else [
+                    parse_interface_cidr(key, a) for a in (item[key] if isinstance(item[key], list) else [item[key]])]
+    except ParamError as e:
+        fail(path + (e.param,), e.message)
+    return d
+
+
+MODULES = {'namespaces': 'netns', 'bridges': 'bridge', 'veths': 'veth', 'routes': 'route', 'guests': 'qemu_guest',
+           'nat': 'nat_masquerade'}
+
+
+def _check_references(topo, fail):
+    """What no single entry can know: declared namespaces, one owner per interface and address, masters
+    that are bridges, routes through declared interfaces and subnets, guests and NAT declared once."""
+    declared_ns = {}
+    for i, ns in enumerate(topo['namespaces']):
+        if ns['name'] in declared_ns:
+            fail(('namespaces', i, 'name'), "namespace '%s' is declared twice" % ns['name'])
+        declared_ns[ns['name']] = i
+
+    def need_ns(path, name):
+        if name is not HOST and name not in declared_ns:
+            fail(path, "namespace '%s' is not declared under namespaces:; add it there (or omit the key for "
+                       "the host namespace)" % name)
+
+    links = {}   # (netns, ifname) -> (path, kind)
+    addresses = {}  # (netns, ip) -> ip_interface
+    for i, br in enumerate(topo['bridges']):
+        need_ns(('bridges', i, 'netns'), br['netns'])
+        _claim(links, (br['netns'], br['name']), ('bridges', i, 'name'), 'bridge', fail)
+        _claim_addresses(addresses, br['netns'], br['addresses'], ('bridges', i, 'addresses'), fail)
+    for i, v in enumerate(topo['veths']):
+        for end, ns_key, master_key, addr_key in (('name', 'netns', 'master', 'addresses'),
+                                                  ('peer', 'peer_netns', 'peer_master', 'peer_addresses')):
+            path = ('veths', i)
+            need_ns(path + (ns_key,), v[ns_key])
+            _claim(links, (v[ns_key], v[end]), path + (end,), 'veth', fail)
+            master = v[master_key]
+            if master is not None:
+                owner = links.get((v[ns_key], master))
+                if owner is not None and owner[1] != 'bridge':
+                    fail(path + (master_key,), "'%s' is a veth end, not a bridge" % master)
+                # an undeclared master must be an existing bridge: checked against the kernel later
+            _claim_addresses(addresses, v[ns_key], v[addr_key], path + (addr_key,), fail)
+    routes = set()
+    for i, r in enumerate(topo['routes']):
+        path = ('routes', i)
+        need_ns(path + ('netns',), r['netns'])
+        if r['device'] is not None and (r['netns'], r['device']) not in links and r['netns'] is not HOST:
+            fail(path + ('device',), "'%s' is not an interface declared in %s" % (r['device'], _where(r['netns'])))
+        if r['gw'] is not None and r['netns'] is not HOST:  # a namespace of the lab has only what it declares
+            connected = [a.network for (ns, _ip), a in addresses.items() if ns == r['netns']]
+            if gateway_problem(r['gw'], connected):
+                fail(path + ('gateway',), '%s is not on any subnet declared in %s (declared: %s)'
+                     % (r['gw'], _where(r['netns']), ', '.join(sorted(set(str(n) for n in connected))) or 'none'))
+        key = (r['netns'], dst_text(r['dst']), r['metric'])
+        if key in routes:
+            fail(path + ('destination',), 'the route to %s in %s is declared twice' % (key[1], _where(key[0])))
+        routes.add(key)
+    for section, ident in (('guests', 'name'), ('nat', 'source')):
+        seen = {}
+        for i, entry in enumerate(topo[section]):
+            if entry[ident] in seen:
+                fail((section, i), "'%s' is already declared at %s[%d]" % (entry[ident], section, seen[entry[ident]]))
+            seen[entry[ident]] = i
+
+
+def _claim(links, key, path, kind, fail):
+    if key in links:
+        fail(path, "interface '%s' in %s is already declared at %s"
+             % (key[1], _where(key[0]), render_path(links[key][0])))
+    links[key] = (path, kind)
+
+
+def _claim_addresses(addresses, netns, cidrs, path, fail):
+    for j, cidr in enumerate(cidrs or []):
+        key = (netns, cidr.ip)
+        if key in addresses:
+            fail(path + (j,), '%s is already declared in %s' % (cidr.ip, _where(netns)))
+        addresses[key] = cidr
+
+
+def _where(netns):
+    return 'the host namespace' if netns is HOST else "namespace '%s'" % netns
+
+
+def interfaces(topo):
+    """Every declared interface - bridges, then each veth's two ends - as
+    {netns, name, kind, mtu, master, addresses, other_netns (a veth end's peer's namespace)}."""
+    out = [{'netns': b['netns'], 'name': b['name'], 'kind': 'bridge', 'mtu': b['mtu'], 'master': None,
+            'addresses': b['addresses'], 'other_netns': None} for b in topo['bridges']]
+    for v in topo['veths']:
+        for end, ns, master, addrs, other in (('name', 'netns', 'master', 'addresses', 'peer_netns'),
+                                              ('peer', 'peer_netns', 'peer_master', 'peer_addresses', 'netns')):
+            out.append({'netns': v[ns], 'name': v[end], 'kind': 'veth', 'mtu': v['mtu'], 'master': v[master],
+                        'addresses': v[addrs], 'other_netns': v[other]})
+    return out
+
+
+def declared_links(topo):
+    """{(netns, name): kind} of every link the lab makes, and {(name, None): 'netns'} of its namespaces."""
+    out = dict(((i['netns'], i['name']), i['kind']) for i in interfaces(topo))
+    out.update(((ns['name'], None), 'netns') for ns in topo['namespaces'])
+    return out

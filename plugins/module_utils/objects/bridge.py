@@ -1,0 +1,116 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vnetlab contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A Linux bridge, up, with optional STP / VLAN filtering / MTU and the ports to enslave."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.vnetlab.linux.plugins.module_utils.engine import Op
+from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST, where
+from ansible_collections.vnetlab.linux.plugins.module_utils.objects import links
+from ansible_collections.vnetlab.linux.plugins.module_utils.objects.base import Kind, phase_of
+from ansible_collections.vnetlab.linux.plugins.module_utils.validate import (
+    check_distinct, check_ifname, check_mtu, check_netns)
+
+OPTIONS = dict(
+    name=dict(type='str', required=True),
+    netns=dict(type='str'),
+    stp=dict(type='bool'),
+    vlan_filtering=dict(type='bool'),
+    mtu=dict(type='int'),
+    ports=dict(type='list', elements='str', default=[]),
+    state=dict(type='str', choices=['present', 'absent'], default='present'),
+)
+_KERNEL_ATTRS = (('stp', 'br_stp_state'), ('vlan_filtering', 'br_vlan_filtering'))
+
+
+class Bridge(Kind):
+    name = 'bridge'
+    OPTIONS = OPTIONS
+    SECTION_OPTIONS = dict(addresses=dict(type='list', elements='str'))
+
+    def desired(self, params):
+        d = dict(params)
+        check_ifname('name', d['name'])
+        check_netns('netns', d['netns'])
+        check_mtu('mtu', d['mtu'])
+        d['ports'] = list(d.get('ports') or [])
+        for port in d['ports']:
+            check_ifname('ports', port)
+            if port == d['name']:
+                raise ParamError('ports', "a bridge cannot be a port of itself ('%s')" % port)
+        check_distinct([('ports', port) for port in d['ports']])
+        return d
+
+    def reads(self, d):
+        return {HOST: (False, False), d['netns']: (False, False)}
+
+    def view(self, d, snapshot, local):
+        state = snapshot.get(d['netns'])
+        link = state['links'].get(d['name']) if state else None
+        if link is None:
+            return {'name': d['name'], 'netns': d['netns'], 'state': 'absent'}
+        view = {'name': d['name'], 'netns': d['netns'], 'kind': link['kind'], 'state': 'present',
+                'up': link['up'], 'mtu': link['mtu']}
+        if link['kind'] == 'bridge':
+            view.update(stp=link['stp'], vlan_filtering=link['vlan_filtering'],
+                        ports=sorted(n for n, v in state['links'].items() if v['master'] == link['index']))
+        return view
+
+    def plan(self, plan, d):
+        name, netns = d['name'], d['netns']
+        link = plan.link(netns, name)
+        before = self.view(d, plan.snapshot, None)
+        if d['state'] == 'absent':
+            if link is None:
+                return before
+            links.require_kind('name', netns, name, link, 'bridge')
+            links.delete_op(plan, netns, name, 'bridge')
+            return {'name': name, 'netns': netns, 'state': 'absent'}
+        plan.require_netns('netns', netns)
+        if link is not None and link['kind'] != 'bridge':
+            links.in_the_way(plan, netns, name, link, 'bridge', 'name')
+            link = None
+        for port in d['ports']:
+            if plan.link(netns, port) is None and (netns, port) not in plan.declared:
+                raise ParamError('ports', "interface '%s' does not exist in %s" % (port, where(netns)))
+        wanted = {}
+        for key, attr in _KERNEL_ATTRS:
+            if d[key] is not None and (link is None or link[key] != d[key]):
+                wanted[attr] = int(d[key])
+        if link is None:
+            plan.add(Op("create bridge '%s' in %s" % (name, where(netns)),
+                        lambda v: v.ipr.link('add', ifname=name, kind='bridge', **wanted),
+                        undo=links.delete_link(name), netns=netns, phase=phase_of(netns)))
+        elif wanted:
+            plan.add(Op("set %s on bridge '%s'" % (', '.join(sorted(k[3:] for k in wanted)), name),
+                        lambda v: v.ipr.link('set', index=v.index(name), kind='bridge', **wanted),
+                        netns=netns, phase=phase_of(netns)))
+        links.set_attrs(plan, netns, name, link, mtu=d['mtu'])
+        current_ports = before.get('ports', []) if link is not None else []
+        for port in d['ports']:
+            port_link = plan.link(netns, port)
+            if port not in current_ports or port_link is None or not port_link['up']:
+                plan.add(Op("enslave '%s' to bridge '%s' and set it up" % (port, name),
+                            _enslave(port, name), netns=netns, phase=phase_of(netns)))
+        return {'name': name, 'netns': netns, 'kind': 'bridge', 'state': 'present', 'up': True,
+                'mtu': d['mtu'] or (link['mtu'] if link else 1500),
+                'stp': bool(d['stp']) if d['stp'] is not None else bool(link and link['stp']),
+                'vlan_filtering': (bool(d['vlan_filtering']) if d['vlan_filtering'] is not None
+                                   else bool(link and link['vlan_filtering'])),
+                'ports': sorted(set(current_ports) | set(d['ports']))}
+
+    def returns(self, d, view, local):
+        return {'bridge': view}
+
+
+def _enslave(port, bridge):
+    def do(visit):
+        visit.ipr.link('set', index=visit.index(port), master=visit.index(bridge), state='up')
+    return do
+
+
+KIND = Bridge()

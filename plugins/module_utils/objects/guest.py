@@ -1,0 +1,271 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vnetlab contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A QEMU guest: running, stopped or absent, with its TAPs on bridges. The diff shows its recorded
+configuration; a failed start is rolled back (process stopped, TAPs and fresh files removed)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import hashlib
+import json
+import os
+import re
+
+from ansible_collections.vnetlab.linux.plugins.module_utils import ownership
+from ansible_collections.vnetlab.linux.plugins.module_utils.engine import Op
+from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError
+from ansible_collections.vnetlab.linux.plugins.module_utils.guest import qemu
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.tap import create_tap
+from ansible_collections.vnetlab.linux.plugins.module_utils.objects import links
+from ansible_collections.vnetlab.linux.plugins.module_utils.objects.base import PHASE_DELETE, PHASE_SERVICES, Kind
+from ansible_collections.vnetlab.linux.plugins.module_utils.validate import check_distinct, check_ifname
+
+OPTIONS = dict(
+    name=dict(type='str', required=True),
+    state=dict(type='str', choices=['running', 'stopped', 'absent'], default='running'),
+    arch=dict(type='str', choices=['x86_64', 'aarch64'], default='x86_64'),
+    accel=dict(type='str', choices=['auto', 'kvm', 'tcg'], default='auto'),
+    machine=dict(type='str'),
+    cpu=dict(type='str'),
+    memory=dict(type='str', default='512M'),
+    smp=dict(type='int', default=1),
+    image=dict(type='path'),
+    disk_size=dict(type='str'),
+    firmware=dict(type='path'),
+    kernel=dict(type='path'),
+    initrd=dict(type='path'),
+    append=dict(type='str'),
+    cloud_init=dict(type='dict', options=dict(
+        user_data=dict(type='str'),
+        meta_data=dict(type='str'),
+        network_config=dict(type='str'),
+    )),
+    nics=dict(type='list', elements='dict', default=[], options=dict(
+        bridge=dict(type='str', required=True),
+        tap=dict(type='str'),
+        mac=dict(type='str'),
+        model=dict(type='str', default='virtio-net-pci'),
+    )),
+    restart_on_change=dict(type='bool', default=False),
+    wait_for=dict(type='str', default='qmp'),
+    wait_timeout=dict(type='int', default=300),
+    stop_timeout=dict(type='int', default=30),
+)
+TAP_OWNER = ownership.mark(None)  # a TAP belongs to its guest, whoever started the guest
+_MAC_RE = re.compile(r'^([0-9a-f]{2}:){5}[0-9a-f]{2}$')
+_DISK_RE = re.compile(r'^\d+[KMGT]?$')
+_MODEL_RE = re.compile(r'^[A-Za-z0-9_.-]+$')  # it goes into a QEMU option string: no ',' or '='
+
+
+def default_tap(name, index):
+    return 'vq%s%d' % (hashlib.sha256(name.encode()).hexdigest()[:8], index)
+
+
+class Guest(Kind):
+    name = 'guest'
+    OPTIONS = OPTIONS
+
+    def desired(self, params):
+        d = dict(params)
+        d['name'] = qemu.check_guest_name('name', d['name'])
+        d['paths'] = qemu.Paths(d['name'])
+        d['memory_mib'] = qemu.parse_size_mib('memory', d['memory'])
+        if d['smp'] < 1:
+            raise ParamError('smp', 'must be at least 1')
+        running = d['state'] == 'running'
+        for param in ('image', 'kernel', 'initrd', 'firmware'):
+            if d[param] and ',' in d[param]:
+                raise ParamError(param, "'%s': a path given to QEMU cannot contain ','" % d[param])
+        if running and not (d['image'] or d['kernel']):
+            raise ParamError('image', 'give an image (disk) or a kernel to boot')
+        if d['initrd'] and not d['kernel']:
+            raise ParamError('initrd', 'needs a kernel (direct kernel boot)')
+        if d['disk_size'] and (not d['image'] or not _DISK_RE.match(str(d['disk_size']))):
+            raise ParamError('disk_size', "'%s': give a size such as 10G, together with an image" % d['disk_size'])
+        for param in ('machine', 'cpu'):
+            if d[param] and not _MODEL_RE.match(d[param]):
+                raise ParamError(param, "'%s' is not a QEMU %s name" % (d[param], param))
+        d['nic_list'] = []
+        for i, nic in enumerate(d['nics'] or []):
+            tap = nic.get('tap') or default_tap(d['name'], i)
+            check_ifname('nics', nic['bridge'])
+            check_ifname('nics', tap)
+            mac = (nic.get('mac') or qemu.stable_mac(d['name'], i)).lower()
+            if not _MAC_RE.match(mac):
+                raise ParamError('nics', "mac '%s' is not a MAC address such as 52:54:00:12:34:56" % mac)
+            model = nic.get('model') or 'virtio-net-pci'
+            if not _MODEL_RE.match(model):
+                raise ParamError('nics', "model '%s' is not a QEMU device name" % model)
+            d['nic_list'].append({'bridge': nic['bridge'], 'tap': tap, 'mac': mac, 'model': model})
+        check_distinct([('nics', n['tap']) for n in d['nic_list']])
+        check_distinct([('nics', n['mac']) for n in d['nic_list']])
+        if d['wait_for'] not in ('none', 'qmp'):
+            try:
+                re.compile(d['wait_for'])
+            except re.error as e:
+                raise ParamError('wait_for', "'%s' is neither none, qmp nor a valid regex: %s" % (d['wait_for'], e))
+        return d
+
+    def reads(self, d):
+        return {HOST: (False, False)}
+
+    def read_local(self, d, snapshot):
+        """The guest's process and files, and (to run it) the configuration its command line is made of."""
+        paths = d['paths']
+        for param in ('image', 'kernel', 'initrd', 'firmware'):  # on the lab host, not where a topology is read
+            if d[param] and d['state'] == 'running' and not os.path.isfile(d[param]):
+                raise ParamError(param, "'%s' does not exist (or is not a file)" % d[param])
+        recorded = qemu.read_config(paths)
+        local = {'pid': qemu.read_pid(paths), 'recorded': recorded, 'pids': qemu.find_pids(paths),
+                 'run_dir': os.path.isdir(paths.run), 'state_dir': os.path.isdir(paths.state),
+                 'pidfile': os.path.exists(paths.pidfile), 'cfg': None, 'accel_reason': None}
+        if d['state'] == 'running':
+            local['cfg'], local['accel_reason'] = self._config(d, recorded)
+        return local
+
+    @staticmethod
+    def _config(d, recorded):
+        """What the guest's command line is made of: recorded, compared, shown in the diff."""
+        arch = d['arch']
+        recorded = recorded or {}
+        if d['accel'] == 'auto' and recorded.get('accel_requested') == 'auto' and recorded.get('arch') == arch:
+            accel, reason = recorded['accel'], 'chosen when the guest was first started'
+        else:
+            accel, reason = qemu.resolve_accel(arch, d['accel'], d['kernel'])
+        cpu = d['cpu'] or ('host' if accel == 'kvm' else 'max')
+        firmware = d['firmware']
+        if arch == 'aarch64' and d['image'] and not d['kernel'] and not firmware:
+            firmware = next((f for f in qemu.AARCH64_FIRMWARE if os.path.exists(f)), None)
+            if firmware is None:
+                raise ParamError('firmware', 'booting an aarch64 disk image needs UEFI firmware '
+                                             '(apt install qemu-efi-aarch64) or a kernel')
+        cloud_init = None
+        if d['cloud_init'] is not None:
+            cloud_init = dict((k, v) for k, v in d['cloud_init'].items() if v is not None)
+            cloud_init.setdefault('meta_data', json.dumps({'instance-id': d['name'], 'local-hostname': d['name']}))
+        return {
+            'arch': arch, 'accel': accel, 'accel_requested': d['accel'],
+            'machine': d['machine'] or qemu.ARCHES[arch]['machine'], 'cpu': cpu,
+            'memory_mib': d['memory_mib'], 'smp': d['smp'],
+            'image': os.path.abspath(d['image']) if d['image'] else None,
+            'image_id': qemu.file_id(d['image']), 'image_format': qemu.image_format(d['image']) if d['image'] else None,
+            'disk_size': d['disk_size'], 'firmware': firmware,
+            'kernel': os.path.abspath(d['kernel']) if d['kernel'] else None, 'kernel_id': qemu.file_id(d['kernel']),
+            'initrd': os.path.abspath(d['initrd']) if d['initrd'] else None, 'initrd_id': qemu.file_id(d['initrd']),
+            'append': d['append'], 'cloud_init': cloud_init, 'nics': d['nic_list'],
+        }, reason
+
+    def view(self, d, snapshot, local):
+        leftovers = local['run_dir'] or local['state_dir']
+        state = 'running' if local['pid'] else ('stopped' if local['recorded'] or leftovers else 'absent')
+        return {'name': d['name'], 'state': state, 'config': local['recorded']}
+
+    def plan(self, plan, d):
+        local = plan.local
+        before = self.view(d, plan.snapshot, local)
+        if d['state'] == 'absent':
+            return self._plan_absent(plan, d, local, before)
+        if d['state'] == 'stopped':
+            if not local['pid']:
+                return before
+            plan.add(self._stop_op(d))
+            return dict(before, state='stopped')
+        cfg = local['cfg']
+        for nic in d['nic_list']:
+            plan.require_bridge('nics', HOST, nic['bridge'])
+            tap = plan.link(HOST, nic['tap'])
+            if tap is not None and tap['kind'] != 'tun':
+                raise ParamError('nics', "tap '%s' already exists as a %s link, not a TAP" % (nic['tap'], tap['kind']))
+        restart = False
+        if local['pid'] and local['recorded'] != cfg:
+            if not d['restart_on_change']:
+                plan.warnings.append("guest '%s' runs with a different configuration (see the diff); it was not "
+                                     "restarted: set restart_on_change: true to apply it" % d['name'])
+                return dict(before, config=cfg)
+            plan.add(self._stop_op(d))
+            restart = True
+        if not local['pid'] and local['pidfile']:
+            # QEMU removes its pid file when it exits normally: this one died (killed, crashed, OOM)
+            plan.warnings.append("guest '%s' was not running (its QEMU process had died); starting it again"
+                                 % d['name'])
+        for nic in d['nic_list']:
+            self._tap(plan, nic)
+        if restart or not local['pid']:
+            self._start(plan, d, cfg, fresh=not local['run_dir'] and not local['state_dir'])
+        return {'name': d['name'], 'state': 'running', 'config': cfg}
+
+    @staticmethod
+    def _tap(plan, nic):
+        name, bridge = nic['tap'], nic['bridge']
+        tap = plan.link(HOST, name)
+        if tap is None:
+            def create(visit):
+                create_tap(name)
+                visit.ipr.link('set', index=visit.index(name), ifalias=TAP_OWNER, master=visit.index(bridge),
+                               state='up')
+            plan.add(Op("create TAP '%s' on bridge '%s'" % (name, bridge), create, undo=links.delete_link(name),
+                        phase=PHASE_SERVICES))
+            return
+        br = plan.link(HOST, bridge)
+        if br is None or tap['master'] != br['index'] or not tap['up']:
+            plan.add(Op("enslave TAP '%s' to '%s' and set it up" % (name, bridge),
+                        lambda v: v.ipr.link('set', index=v.index(name), master=v.index(bridge), state='up'),
+                        phase=PHASE_SERVICES))
+
+    @staticmethod
+    def _start(plan, d, cfg, fresh):
+        paths, name = d['paths'], d['name']
+
+        def undo_prepare(visit):
+            if fresh:
+                qemu.remove_files(paths)
+
+        def start(visit):
+            qemu.start(name, cfg, paths)
+            if plan.lab is not None:
+                ownership.mark_guest(paths.run, plan.lab)
+            qemu.wait_until(paths, d['wait_for'], d['wait_timeout'])
+        plan.add(Op("prepare disks of guest '%s'" % name, lambda v: qemu.prepare_disks(cfg, paths), undo=undo_prepare,
+                    local=True, phase=PHASE_SERVICES))
+        plan.add(Op("start guest '%s' (%s, %s)" % (name, cfg['arch'], cfg['accel']), start,
+                    undo=lambda v: qemu.stop(paths, 0), local=True, phase=PHASE_SERVICES))
+
+    @staticmethod
+    def _stop_op(d, phase=PHASE_SERVICES):
+        paths, timeout = d['paths'], d['stop_timeout']
+        return Op("stop guest '%s'" % d['name'], lambda v: qemu.stop(paths, timeout), local=True, phase=phase)
+
+    def _plan_absent(self, plan, d, local, before):
+        n = len(plan.ops)
+        if local['pids']:
+            plan.add(self._stop_op(d, PHASE_DELETE))
+        recorded_nics = (local['recorded'] or {}).get('nics') or []
+        for tap in sorted(set(nic['tap'] for nic in recorded_nics + d['nic_list'])):
+            link = plan.link(HOST, tap)
+            if link is not None and link['kind'] == 'tun' and ownership.owned(link['ifalias'], TAP_OWNER):
+                plan.add(Op("delete TAP '%s'" % tap, links.delete_link(tap), phase=PHASE_DELETE))
+        if local['run_dir'] or local['state_dir']:
+            paths = d['paths']
+            plan.add(Op("remove runtime files and disks of guest '%s'" % d['name'], lambda v: qemu.remove_files(paths),
+                        local=True, phase=PHASE_DELETE))
+        if len(plan.ops) == n:
+            return before
+        return {'name': d['name'], 'state': 'absent', 'config': None}
+
+    def returns(self, d, view, local):
+        cfg = view.get('config') or {}
+        paths = d['paths']
+        out = {'state': view['state'], 'pid': qemu.read_pid(paths)}
+        if view['state'] != 'absent':
+            out.update(qmp=paths.qmp, serial_log=paths.serial_log, serial_socket=paths.serial_sock,
+                       taps=[n['tap'] for n in cfg.get('nics', [])], macs=[n['mac'] for n in cfg.get('nics', [])],
+                       accel=cfg.get('accel'), argv=qemu.build_argv(d['name'], cfg, paths) if cfg else [])
+        if local and local.get('accel_reason') and d['accel'] == 'auto':
+            out['accel_reason'] = local['accel_reason']
+        return out
+
+
+KIND = Guest()

@@ -1,0 +1,87 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vnetlab contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Ops on links shared by every kind that makes links (bridge, veth, guest TAPs)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.vnetlab.linux.plugins.module_utils import ownership
+from ansible_collections.vnetlab.linux.plugins.module_utils.engine import Op
+from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError, VnetlabError
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import where
+from ansible_collections.vnetlab.linux.plugins.module_utils.objects.base import PHASE_DELETE, phase_of
+
+
+def delete_link(ifname):
+    """An op body: delete ifname if it is there (the other end of a veth deleted just before is not)."""
+    def do(visit):
+        idx = visit.ipr.link_lookup(ifname=ifname)
+        if idx:
+            visit.ipr.link('del', index=idx[0])
+    return do
+
+
+def delete_op(plan, netns, name, kind, why=''):
+    return plan.add(Op("delete %s '%s' in %s%s" % (kind, name, where(netns), why), delete_link(name), netns=netns,
+                       phase=PHASE_DELETE))
+
+
+def in_the_way(plan, netns, name, link, wanted_kind, path):
+    """An existing link where a link of another kind (or another pairing) is wanted. A module refuses
+    it; a lab deletes its own (the caller makes it anew) and refuses anyone else's, before anything
+    changes."""
+    if plan.lab is None:
+        require_kind(path, netns, name, link, wanted_kind)
+        return
+    if ownership.owned(link['ifalias'], plan.owner):
+        delete_op(plan, netns, name, link['kind'], ' (replaced)')
+        plan.replaced.add((netns, name))
+        return
+    what = ('one end of another veth pair' if link['kind'] == wanted_kind == 'veth' else 'a %s link' % link['kind'])
+    raise ownership.foreign(path, where(netns), name, what)
+
+
+def set_attrs(plan, netns, name, link, mtu=None, master=None, master_param='master'):
+    """The owner mark, MTU, master and up of one link in one request (only what differs)."""
+    attrs = {}
+    if link is None or (plan.lab is not None and not ownership.owned(link['ifalias'], plan.owner)):
+        attrs['ifalias'] = plan.owner  # what we make carries our mark; a lab also marks what it declares
+    if mtu and (link is None or link['mtu'] != mtu):
+        attrs['mtu'] = mtu
+    if link is None or not link['up']:
+        attrs['state'] = 'up'
+    if master is not None:
+        if not plan.is_bridge(netns, master):
+            found = plan.link(netns, master)
+            if found is None:
+                raise ParamError(master_param, "bridge '%s' is neither declared nor present in %s; create it first "
+                                               "(vnetlab.linux.bridge)" % (master, where(netns)))
+            raise ParamError(master_param, "'%s' in %s is a %s link, not a bridge" % (master, where(netns),
+                                                                                      found['kind']))
+        bridge = plan.link(netns, master)
+        if link is None or bridge is None or link['master'] != bridge['index']:
+            attrs['master'] = master
+    if not attrs:
+        return None
+    shown = ', '.join(sorted(k for k in attrs if k != 'ifalias')) or 'ownership'
+    action = ("set '%s' up in %s" % (name, where(netns)) if shown == 'state'
+              else "set %s on '%s' in %s" % (shown.replace('state', 'up'), name, where(netns)))
+
+    def do(visit):
+        kwargs = dict(attrs)
+        if 'master' in kwargs:
+            kwargs['master'] = visit.index(kwargs['master'])
+        visit.ipr.link('set', index=visit.index(name), **kwargs)
+    return plan.add(Op(action, do, netns=netns, phase=phase_of(netns)))
+
+
+def require_kind(param, netns, name, link, kind):
+    if link is not None and link['kind'] != kind:
+        raise ParamError(param, "'%s' already exists in %s as a %s link, not a %s; choose another name or remove "
+                                "that link" % (name, where(netns), link['kind'], kind))
+
+
+def not_found(param, netns, name):
+    return VnetlabError("%s: '%s' does not exist in %s" % (param, name, where(netns)))

@@ -1,0 +1,136 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vnetlab contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""NAT for a lab subnet out of an uplink, and IPv4 forwarding (kernel/firewall.py has the rules)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.vnetlab.linux.plugins.module_utils.engine import Op
+from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import firewall
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.procsys import read_sysctl, write_sysctl
+from ansible_collections.vnetlab.linux.plugins.module_utils.objects.base import PHASE_DELETE, PHASE_SERVICES, Kind
+from ansible_collections.vnetlab.linux.plugins.module_utils.objects.sysctl import (
+    forget_original, read_saved, save_original)
+from ansible_collections.vnetlab.linux.plugins.module_utils.validate import check_ifname, parse_network
+
+OPTIONS = dict(
+    source=dict(type='str', required=True),
+    out_interface=dict(type='str'),
+    backend=dict(type='str', choices=['auto', 'nftables', 'iptables'], default='auto'),
+    state=dict(type='str', choices=['present', 'absent'], default='present'),
+)
+FORWARD = 'net.ipv4.ip_forward'
+
+
+class Nat(Kind):
+    name = 'nat'
+    OPTIONS = OPTIONS
+
+    def desired(self, params):
+        d = dict(params)
+        if d['source'] == 'default':
+            raise ParamError('source', "'default' is not a lab network; give one such as 10.16.0.0/24")
+        net = parse_network('source', d['source'])
+        if net.version != 4:
+            raise ParamError('source', 'only IPv4 networks are masqueraded')
+        d['source'] = str(net)
+        if d['out_interface']:
+            check_ifname('out_interface', d['out_interface'])
+        return d
+
+    def reads(self, d):
+        return {HOST: (False, d['out_interface'] is None)}
+
+    def read_local(self, d, snapshot):
+        host = snapshot[HOST]
+        uplink = d['out_interface']
+        if uplink is None:
+            names = dict((v['index'], n) for n, v in host['links'].items())
+            defaults = [r for r in host['routes'] if r['dst'] == 'default' and r['family'] == 2]
+            uplink = names.get(defaults[0]['oif']) if defaults else None
+            if uplink is None and d['state'] == 'present':
+                raise ParamError('out_interface', 'the host has no IPv4 default route to take the uplink from; '
+                                                  'name the uplink interface')
+        backend = firewall.pick_backend(d['backend'])
+        cur = firewall.current(d['source'], uplink) if uplink else {
+            'nftables': False, 'iptables': False, 'iptables_forward': False, 'iptables_any': False}
+        return {'uplink': uplink, 'backend': backend, 'current': cur, 'ip_forward': read_sysctl(FORWARD),
+                'saved': read_saved(FORWARD, None),
+                'refuses': firewall.iptables_forward_refuses() if d['state'] == 'present' else False,
+                'others': firewall.others_remain(d['source'], uplink) if uplink and d['state'] == 'absent' else False}
+
+    def view(self, d, snapshot, local):
+        cur = local['current']
+        present = cur['nftables'] if local['backend'] == 'nftables' else cur['iptables']
+        return {'source': d['source'], 'out_interface': local['uplink'], 'backend': local['backend'],
+                'state': 'present' if present else 'absent', 'iptables_forward_rules': cur['iptables_forward'],
+                'ip_forward': local['ip_forward']}
+
+    def plan(self, plan, d):
+        local = plan.local
+        before = self.view(d, plan.snapshot, local)
+        source, uplink, cur = d['source'], local['uplink'], local['current']
+        if d['state'] == 'absent':
+            return self._plan_absent(plan, d, local, before)
+        if plan.link(HOST, uplink) is None and (HOST, uplink) not in plan.declared:
+            raise ParamError('out_interface', "'%s' does not exist on the host" % uplink)
+        n = len(plan.ops)
+        after = dict(before, state='present', ip_forward='1')
+        if local['backend'] == 'nftables' and not cur['nftables']:
+            plan.add(Op('add nftables masquerade and forward rules for %s out of %s' % (source, uplink),
+                        lambda v: firewall.nft_add(source, uplink), undo=lambda v: firewall.nft_remove(source, uplink),
+                        local=True, phase=PHASE_SERVICES))
+        rules = firewall.ipt_rules(source, uplink)
+        if local['backend'] == 'iptables' and not cur['iptables']:
+            plan.add(Op('add iptables masquerade and forward rules for %s out of %s' % (source, uplink),
+                        lambda v: firewall.ipt_add(rules), undo=lambda v: firewall.ipt_remove(rules), local=True,
+                        phase=PHASE_SERVICES))
+            after['iptables_forward_rules'] = True
+        elif local['backend'] == 'nftables' and not cur['iptables_forward'] and local['refuses']:
+            forward = [r for r in rules if r[1] == 'FORWARD']
+            plan.add(Op("insert forward accepts for %s ahead of the iptables FORWARD chain's DROP/REJECT" % source,
+                        lambda v: firewall.ipt_add(forward), undo=lambda v: firewall.ipt_remove(forward), local=True,
+                        phase=PHASE_SERVICES))
+            after['iptables_forward_rules'] = True
+        if local['ip_forward'] != '1':
+            old = local['ip_forward']
+
+            def enable(visit):
+                save_original(FORWARD, None, old)
+                write_sysctl(FORWARD, '1')
+            plan.add(Op('enable IPv4 forwarding (%s=1)' % FORWARD, enable, undo=lambda v: write_sysctl(FORWARD, old),
+                        local=True, phase=PHASE_SERVICES))
+        return after if len(plan.ops) > n else before
+
+    @staticmethod
+    def _plan_absent(plan, d, local, before):
+        source, uplink, cur = d['source'], local['uplink'], local['current']
+        n = len(plan.ops)
+        if uplink and cur['nftables']:
+            plan.add(Op('delete nftables rules for %s out of %s' % (source, uplink),
+                        lambda v: firewall.nft_remove(source, uplink), local=True, phase=PHASE_DELETE))
+        if uplink and cur['iptables_any']:
+            rules = firewall.ipt_rules(source, uplink)
+            plan.add(Op('delete iptables rules for %s out of %s' % (source, uplink),
+                        lambda v: firewall.ipt_remove(rules), local=True, phase=PHASE_DELETE))
+        saved = local['saved']
+        if saved is not None and not local['others']:
+            def restore(visit):
+                write_sysctl(FORWARD, saved)
+                forget_original(FORWARD, None)
+            plan.add(Op('restore %s to %s (the value before vnetlab changed it)' % (FORWARD, saved), restore,
+                        local=True, phase=PHASE_DELETE))
+        if len(plan.ops) == n:
+            return before
+        return dict(before, state='absent', iptables_forward_rules=False,
+                    ip_forward=saved if saved is not None else before['ip_forward'])
+
+    def returns(self, d, view, local):
+        return {'nat': view}
+
+
+KIND = Nat()

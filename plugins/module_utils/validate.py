@@ -1,0 +1,95 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vnetlab contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pure validation of the names and addresses users give us (no kernel access, unit-tested).
+
+Every check raises ParamError naming the offending parameter and saying how to fix it, so that a
+module fails before it changes anything.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+import re
+
+from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError
+
+IFNAMSIZ = 15  # the kernel's IFNAMSIZ (16) minus the terminating NUL
+# no leading '.': `ip netns list` (and we) hide such names, so the namespace could never be found again
+_NETNS_RE = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9_.-]*$')
+
+
+def check_ifname(param, name):
+    if not name:
+        raise ParamError(param, 'an interface name is required')
+    size = len(name.encode('utf-8'))  # the kernel counts bytes, not characters
+    if size > IFNAMSIZ:
+        raise ParamError(param, "interface name '%s' is %d bytes long; Linux allows at most %d"
+                         % (name, size, IFNAMSIZ))
+    if name in ('.', '..'):
+        raise ParamError(param, "'%s' is not a valid interface name" % name)
+    for ch in name:
+        if ch == '/' or ch == ':' or ch.isspace():
+            raise ParamError(param, "interface name '%s' must not contain '/', ':' or whitespace" % name)
+    return name
+
+
+def check_netns(param, name):
+    """None means the host (initial) namespace."""
+    if name is None:
+        return None
+    if not name or not _NETNS_RE.match(name) or name in ('.', '..') or len(name) > 255:
+        raise ParamError(param, "'%s' is not a valid namespace name; use letters, digits, '.', '_' and '-', "
+                                "not starting with '.' or '-'" % name)
+    return name
+
+
+def parse_interface_cidr(param, text):
+    """'10.0.0.2/24' -> ipaddress.ip_interface; the prefix is mandatory."""
+    if not isinstance(text, str) or '/' not in text:
+        raise ParamError(param, "'%s' needs a prefix length, for example 10.16.0.2/24" % (text,))
+    try:
+        return ipaddress.ip_interface(text.strip())
+    except ValueError:
+        raise ParamError(param, "'%s' is not a valid IPv4 or IPv6 address with prefix (CIDR)" % (text,))
+
+
+def parse_network(param, text):
+    """A network such as 10.16.0.0/24 (host bits must be zero) or 'default'."""
+    if text == 'default':
+        return None
+    if not isinstance(text, str) or '/' not in text:
+        raise ParamError(param, "'%s' is not a network in CIDR form (for example 10.16.0.0/24) or 'default'"
+                         % (text,))
+    try:
+        return ipaddress.ip_network(text.strip(), strict=True)
+    except ValueError as e:
+        raise ParamError(param, "'%s' is not a valid network: %s" % (text, e))
+
+
+def parse_address(param, text):
+    try:
+        return ipaddress.ip_address(str(text).strip())
+    except ValueError:
+        raise ParamError(param, "'%s' is not a valid IPv4 or IPv6 address" % (text,))
+
+
+def check_mtu(param, mtu, minimum=68, maximum=65535):
+    if mtu is None:
+        return None
+    if not minimum <= mtu <= maximum:
+        raise ParamError(param, 'MTU %d is out of range (%d to %d)' % (mtu, minimum, maximum))
+    return mtu
+
+
+def check_distinct(pairs):
+    """pairs: [(param, value)]; the same interface cannot be used twice in one request."""
+    seen = {}
+    for param, value in pairs:
+        if value is None:
+            continue
+        if value in seen:
+            raise ParamError(param, "'%s' is also given as %s; the two names must differ" % (value, seen[value]))
+        seen[value] = param
