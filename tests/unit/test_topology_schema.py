@@ -113,8 +113,8 @@ def test_guests_and_nat_get_their_modules_defaults():
     assert guest['nics'] == [{'bridge': 'br0', 'tap': None, 'mac': None, 'model': 'virtio-net-pci'}]
     assert guest['state'] == 'running'  # what a present lab wants of its guests
     nat = topo['nat'][0]
-    assert (nat['source'], nat['out_interface'], nat['backend'], nat['state']) == ('10.1.0.0/24', None, 'auto',
-                                                                                  'present')
+    want = ('10.1.0.0/24', None, 'auto', 'present')
+    assert (nat['source'], nat['out_interface'], nat['backend'], nat['state']) == want
 
 
 def test_render_path():

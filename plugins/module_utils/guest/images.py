@@ -73,8 +73,6 @@ def apt_options(state_dir, deb_arch):
             '-o', 'Debug::NoLocking=1']
 
 
-
-
 def run(cmd, cwd=None, timeout=600):
     return _command(cmd, ' '.join(cmd[:2]), cwd=cwd, timeout=timeout).stdout
 

@@ -297,8 +297,6 @@ def build_seed(cloud_init, dest):
         shutil.rmtree(work, ignore_errors=True)
 
 
-
-
 def start(name, cfg, paths):
     for stale in (paths.pidfile, paths.qmp, paths.serial_sock):
         if os.path.exists(stale):

@@ -31,8 +31,6 @@ TABLE = 'vnetlab'
 tag = ownership.nat_tag
 
 
-
-
 def pick_backend(backend):
     if backend == 'auto':
         backend = 'nftables' if shutil.which('nft') else 'iptables'

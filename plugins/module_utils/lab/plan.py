@@ -274,4 +274,3 @@ def converge(topo, state, prune, check_mode, with_diff=True):
     if warnings:
         result['warnings'] = warnings
     return result
-
