@@ -27,11 +27,12 @@ import time
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.vnetlab.linux.plugins.module_utils import ownership
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError, VnetlabError
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import locks
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import (
     HOST, NETNS_RUN_DIR, netns_exists, where)
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.netlink import (
     HAS_PYROUTE2, PYROUTE2_IMPORT_ERROR, NetlinkError, WalkError, Walker, explain, get_addresses, get_links,
-    get_routes, remove_netns)
+    get_loopback, get_routes, remove_netns)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -65,9 +66,11 @@ class Op:
     phase   for the lab's ordering (lab/plan.py); modules keep the order of the plan."""
 
     def __init__(self, action, do=None, undo=None, netns=HOST, local=False, creates=None, removes=None,
-                 phase=None):
+                 phase=None, makes=()):
         self.action, self.do, self.undo, self.netns = action, do, undo, netns
         self.local, self.creates, self.removes, self.phase = local, creates, removes, phase
+        # the (netns, link name) this op creates, for the intent record (ownership.py: crash safety)
+        self.makes = list(makes) + ([(creates, None)] if creates else [])
 
     def __repr__(self):
         return 'Op(%r)' % self.action
@@ -90,17 +93,20 @@ def _groups(ops):
 def _run_group(walker, group, undo=False):
     """Run one group (raises WalkError: `done` items of it completed)."""
     first = group[0]
+    kill = None if undo else os.environ.get('VNETLAB_TEST_KILL_AFTER')
     if first.removes:
         try:
             remove_netns(first.removes)
         except VnetlabError as e:
             raise WalkError(0, e)
+        _maybe_die(first.action, kill)
         return
     if first.local:
         try:
             (first.undo if undo else first.do)(Visit(None))
         except BaseException as e:
             raise WalkError(0, e)
+        _maybe_die(first.action, kill)
         return
     visit = {}
 
@@ -111,12 +117,43 @@ def _run_group(walker, group, undo=False):
             return fn(visit['v'])
         return call
     fns = [bind(op.undo if undo else op.do) for op in group if not op.creates]
+    if kill:
+        fns = [_then_die(fn, op.action, kill) for fn, op in zip(fns, [op for op in group if not op.creates])]
     walker.visit(first.netns, fns, create=bool(first.creates))
 
 
-def apply(walker, ops):
+def _then_die(fn, action, kill):
+    def call(ipr):
+        result = fn(ipr)
+        _maybe_die(action, kill)
+        return result
+    return call
+
+
+def _maybe_die(action, kill):
+    """Fault injection for the crash tests (tests/integration/test_crash.py): with VNETLAB_TEST_KILL_AFTER
+    set, the run SIGKILLs itself right after the first op whose action contains that text."""
+    if kill and kill in action:
+        os.kill(os.getpid(), 9)
+
+
+def apply(walker, ops, intent=None):
     """Run ops in order -> the ops done. On failure: roll back, then raise one VnetlabError that says
-    what failed, why, and what was rolled back."""
+    what failed, why, and what was rolled back. With an intent key (the run's lock name: one run at a
+    time per key), what the ops create is recorded first (ownership.write_intent), so that a run killed
+    half-way is finished by the next."""
+    makes = [m for op in ops for m in op.makes]
+    if intent is not None and makes:
+        ownership.write_intent(intent, makes)
+    try:
+        done = _apply(walker, ops)
+    finally:
+        if intent is not None:
+            ownership.clear_intent(intent)  # this run's, and a killed one's that this run has finished
+    return done
+
+
+def _apply(walker, ops):
     done = []
     for group in _groups(ops):
         try:
@@ -182,11 +219,15 @@ def _reader(addresses, routes):
     return read
 
 
+def _lo_reader(raw):
+    return {'links': get_loopback(raw), 'addresses': None, 'routes': None}
+
+
 def read(walker, needs):
-    """needs: {netns: (addresses?, routes?) or None} -> snapshot {netns: state}: for the host always, for
-    each namespace that exists (one that does not is simply not a key; with need None it is a key whose
-    state is None: only its existence was asked). state: {'links': {name: link}, 'addresses':
-    {ifindex: [ip_interface]} or None, 'routes': [route] or None}."""
+    """needs: {netns: (addresses?, routes?) or 'lo'} -> snapshot {netns: state}: for the host always, for
+    each namespace that exists (one that does not is simply not a key; with 'lo' only its loopback - the
+    namespace's mark - is read). state: {'links': {name: link}, 'addresses': {ifindex: [ip_interface]}
+    or None, 'routes': [route] or None}."""
     host = needs.get(HOST) or (False, False)
     try:
         snapshot = {HOST: walker.read(HOST, [_reader(*host)])[0]}
@@ -195,10 +236,7 @@ def read(walker, needs):
     visits = []
     for ns, need in needs.items():
         if ns is not HOST and netns_exists(ns):
-            if need is None:
-                snapshot[ns] = None
-            else:
-                visits.append((ns, [_reader(*need)]))
+            visits.append((ns, [_lo_reader if need == 'lo' else _reader(*need)]))
     for (ns, _fns), (ok, value) in zip(visits, walker.read_many(visits)):
         if ok:
             snapshot[ns] = value[0]
@@ -229,16 +267,28 @@ class Plan:
     declared  {(netns, name): kind} of links this run will make (a topology's), so that one object can
               refer to another that does not exist yet (a master, a guest's bridge);
     replaced  {(netns, name)} links deleted to be made anew: nothing of the old link is kept.
-    A lab marks every link it declares as its own and replaces its own links that are in the way;
-    a module marks only what it creates and refuses a link of the wrong kind."""
+    Both mark only what they create (ownership.py decides what is ours: Plan.owns); a lab replaces its own
+    links that are in the way, a module refuses a link of the wrong kind."""
 
-    def __init__(self, snapshot, lab=None, declared=None, planned_addresses=None, local=None):
+    def __init__(self, snapshot, lab=None, declared=None, planned_addresses=None, local=None, intended=()):
         self.snapshot, self.lab, self.owner = snapshot, lab, ownership.mark(lab)
+        self.intended = set(intended)  # what a killed run of this owner was creating (ownership.py)
         self.declared = declared or {}
         self.planned_addresses = planned_addresses or {}  # {netns: [ip_interface]} this run will add
         self.local = local or {}
         self.ns_order = {}  # a lab's namespaces in declared order (lab/plan.py visits them in it)
         self.ops, self.replaced, self.warnings = [], set(), []
+        self.adopted = set()  # (netns, name) of links, (name, None) of namespaces used but not ours
+
+    def owns(self, netns, name, link):
+        """Is this link (name None: this namespace, link its loopback) ours? Marked by us - or unmarked but
+        named in the intent of a run of ours that was killed before it could mark it."""
+        alias = link['ifalias'] if link else None
+        return ownership.owned(alias, self.owner) or (not alias and (netns, name) in self.intended)
+
+    def unmarked(self, netns, name, link):
+        """Ours (from a killed run's intent) but not marked yet: to be marked now."""
+        return link is not None and not link['ifalias'] and (netns, name) in self.intended
 
     def add(self, op):
         self.ops.append(op)
@@ -255,6 +305,9 @@ class Plan:
         if (netns, name) in self.replaced:
             return None
         return self.links(netns).get(name)
+
+    def ports(self, netns, link):
+        return sorted(n for n, v in self.links(netns).items() if v['master'] == link['index'])
 
     def name_of(self, netns, index):
         for name, link in self.links(netns).items():
@@ -309,14 +362,17 @@ def converge(kind, params, check_mode):
     """validate -> read -> plan -> apply for one object; -> the module result (raises VnetlabError)."""
     started = time.time()
     desired = kind.desired(params)
-    with Walker() as walker:
+    key = kind.lock(desired)
+    with locks.hold(key, kind.name), Walker() as walker:
         snapshot = read(walker, kind.reads(desired))
         local = kind.read_local(desired, snapshot)
-        plan = Plan(snapshot, local=local)
+        plan = Plan(snapshot, local=local, intended=ownership.read_intent(key))
         before = kind.view(desired, snapshot, local)
         after = kind.plan(plan, desired)
         if plan.ops and not check_mode:
-            apply(walker, plan.ops)
+            apply(walker, plan.ops, key)
+        elif plan.intended and not check_mode:
+            ownership.clear_intent(key)  # a killed run's objects are all there and marked
             snapshot = read(walker, kind.reads(desired))
             local = kind.read_local(desired, snapshot)
             after = kind.view(desired, snapshot, local)

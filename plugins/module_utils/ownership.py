@@ -16,6 +16,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import hashlib
+import json
 import os
 
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError
@@ -46,6 +48,31 @@ def lab_of(alias):
     return alias[len(PREFIX) + 1:]
 
 
+def owner_text(alias):
+    """Who made an object with this mark, for messages."""
+    lab = lab_of(alias)
+    if lab is None:
+        return 'not made by vnetlab'
+    return "made by vnetlab's modules" if lab == '' else "made by lab '%s'" % lab
+
+
+ADOPT_HINT = ('set adopt: true to use it as it is (an adopted object is never deleted, and teardown removes '
+              'only what vnetlab added to it), or choose another name')
+
+
+def not_ours(param, what, name, netns_text, details, alias):
+    """The refusal for an existing object of the right kind that another owner made."""
+    return ParamError(param, "%s '%s' already exists%s (%s%s) and is not ours; %s"
+                      % (what, name, ' in %s' % netns_text if netns_text else '', details + ', ' if details else '',
+                         owner_text(alias), ADOPT_HINT))
+
+
+def left_alone(what, name, netns_text, alias):
+    """The warning for an object teardown was asked to remove that is not ours."""
+    place = ' in %s' % netns_text if netns_text else ''
+    return "%s '%s'%s is %s: left alone" % (what, name, place, owner_text(alias))
+
+
 def foreign(param, netns_text, name, what, how='remove it or choose another name'):
     """The refusal for an object in the way that is not ours."""
     return ParamError(param, "'%s' already exists in %s as %s that this lab does not own; %s"
@@ -68,6 +95,47 @@ def guest_lab(run_dir):
 
 def mark_guest(run_dir, lab):
     write_atomic(os.path.join(run_dir, GUEST_LAB_FILE), lab + '\n')
+
+
+# Crash safety. The kernel ignores an alias in the request that creates a link, so a run killed between
+# creating a link and marking it (the next request of the same visit) would leave a link that the next
+# run must refuse as someone else's. Before a run creates anything it writes down what it is about to
+# create (its intent); the next run of the same owner counts an unmarked object named in the intent as
+# its own, marks it and goes on. A run that ends - done or rolled back - removes its intent.
+INTENT_DIR = '/run/vnetlab/intents'
+
+
+def _intent_path(key):
+    return os.path.join(INTENT_DIR, hashlib.sha256(key.encode()).hexdigest()[:16] + '.json')
+
+
+def read_intent(key):
+    """{(netns, name)} a run (of a lab, or on one module object: key is its lock name) was about to create
+    when it ended early (name None: a namespace)."""
+    try:
+        with open(_intent_path(key)) as f:
+            return set((ns, name) for ns, name in json.load(f)['objects'])
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()
+
+
+def write_intent(key, objects):
+    """Record (before creating them) the objects a run will create; kept with those of a killed run."""
+    objects = set(objects) | read_intent(key)
+    os.makedirs(INTENT_DIR, 0o700, exist_ok=True)
+    write_atomic(_intent_path(key), json.dumps({'run': key, 'objects': sorted(objects, key=str)}), 0o600)
+
+
+def clear_intent(key):
+    try:
+        os.unlink(_intent_path(key))
+    except OSError:
+        return
+    for d in (INTENT_DIR, os.path.dirname(INTENT_DIR)):
+        try:
+            os.rmdir(d)  # only when empty: leave no runtime directory behind
+        except OSError:
+            break
 
 
 def write_atomic(path, text, mode=0o644, binary=False):

@@ -17,6 +17,8 @@ description:
     and enslaves the listed ports (bringing them up).
   - Ports not listed are left alone, so veth ends enslaved by M(vnetlab.linux.veth) stay where they are.
   - A link of another kind with the same name is an error; it is never replaced.
+  - A bridge that vnetlab did not create is refused unless O(adopt=true); O(state=absent) deletes only a
+    bridge vnetlab created (anything else stays, with a warning).
 options:
   name:
     description: Name of the bridge (at most 15 characters).
@@ -39,6 +41,13 @@ options:
     type: list
     elements: str
     default: []
+  adopt:
+    description:
+      - Use a bridge of that name that vnetlab did not create (the host's own C(br0), say). Without it such
+        a bridge is refused before anything changes, with its ports and addresses named.
+      - An adopted bridge is never marked as ours and never deleted; O(state=absent) leaves it in place.
+    type: bool
+    default: false
   state:
     description: Whether the bridge should exist. Removing it releases its ports (they are not deleted).
     type: str

@@ -39,7 +39,10 @@ options:
     type: bool
     default: false
   state:
-    description: C(absent) removes the cache directory.
+    description:
+      - C(absent) removes the files a build wrote (those its C(manifest.json) lists), and O(dest) itself
+        only when the build created it and nothing else is left in it.
+      - A directory without our manifest is not ours and is left alone, with a warning.
     type: str
     choices: [present, absent]
     default: present

@@ -22,7 +22,9 @@ options:
     type: str
     required: true
   state:
-    description: Whether the namespace should exist. Removing a namespace removes every link inside it.
+    description:
+      - Whether the namespace should exist. Removing a namespace removes every link inside it.
+      - Only a namespace vnetlab created is removed; any other stays, with a warning.
     type: str
     choices: [present, absent]
     default: present
@@ -30,6 +32,13 @@ options:
     description: Bring C(lo) up inside the namespace. When false, C(lo) is left as it is.
     type: bool
     default: true
+  adopt:
+    description:
+      - Use a namespace of that name that vnetlab did not create (C(ip netns add) by hand). Without it such a
+        namespace is refused before anything changes. A namespace is ours when its loopback carries our mark.
+      - An adopted namespace is never marked as ours and never deleted; O(state=absent) leaves it in place.
+    type: bool
+    default: false
 extends_documentation_fragment: vnetlab.linux.common
 author:
   - vnetlab contributors (@vnetlab)

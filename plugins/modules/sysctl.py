@@ -28,14 +28,21 @@ options:
   state:
     description:
       - C(present) sets O(value), first saving the value it finds under C(/run/vnetlab/sysctl).
-      - C(absent) puts back the value saved when this module first changed the parameter, and forgets it;
-        without a saved value it changes nothing. This is how a lab's teardown leaves the host as it was.
+      - C(absent) releases O(holder)'s hold; when it was the last holder, the value saved when vnetlab first
+        changed the parameter is put back. This is how a lab's teardown leaves the host as it was.
     type: str
     choices: [present, absent]
     default: present
   netns:
     description: Namespace for C(net.*) parameters; the host namespace when omitted.
     type: str
+  holder:
+    description:
+      - Who holds the setting (a lab, a role). Several holders may hold one parameter at one value; the value
+        found before the first change is put back when the last holder releases it (O(state=absent)), and
+        only if the parameter still has the value vnetlab set - otherwise it is left as it is, with a warning.
+    type: str
+    default: vnetlab
   ignore_missing:
     description:
       - Succeed without change when the parameter does not exist, for example
@@ -52,13 +59,27 @@ EXAMPLES = r'''
   vnetlab.linux.sysctl:
     name: net.bridge.bridge-nf-call-iptables
     value: "0"
-    ignore_missing: true
+    holder:
+    description:
+      - Who holds the setting (a lab, a role). Several holders may hold one parameter at one value; the value
+        found before the first change is put back when the last holder releases it (O(state=absent)), and
+        only if the parameter still has the value vnetlab set - otherwise it is left as it is, with a warning.
+    type: str
+    default: vnetlab
+  ignore_missing: true
 
 - name: Teardown - put back the value found before
   vnetlab.linux.sysctl:
     name: net.bridge.bridge-nf-call-iptables
     state: absent
-    ignore_missing: true
+    holder:
+    description:
+      - Who holds the setting (a lab, a role). Several holders may hold one parameter at one value; the value
+        found before the first change is put back when the last holder releases it (O(state=absent)), and
+        only if the parameter still has the value vnetlab set - otherwise it is left as it is, with a warning.
+    type: str
+    default: vnetlab
+  ignore_missing: true
 '''
 
 RETURN = r'''

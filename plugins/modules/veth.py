@@ -42,7 +42,17 @@ options:
     description: MTU of both ends. Left as it is (new pairs get 1500) when omitted.
     type: int
   recreate:
-    description: Replace an existing pair (or an end of another pair) that conflicts with the request.
+    description:
+      - Replace an existing pair of ours (or an end of another pair of ours) that conflicts with the request.
+        A pair vnetlab did not create is never replaced.
+    type: bool
+    default: false
+  adopt:
+    description:
+      - Use a pair of these names that vnetlab did not create (one made by hand with C(ip link add), also with
+        its ends still in the host namespace, which are then moved where the request wants them). Without it such a
+        pair is refused before anything changes.
+      - An adopted pair is never marked as ours and never deleted; O(state=absent) leaves it in place.
     type: bool
     default: false
   state:

@@ -69,10 +69,14 @@ def test_hand_made_pair_is_moved_into_place(run09, names):
     red, a, b = names('r'), names('a'), names('z')
     run09.ok('netns', name=red)
     ip('link', 'add', a, 'type', 'veth', 'peer', 'name', b)  # both ends in the host, as by hand
-    result = run09.ok('veth', name=a, peer=b, peer_netns=red)
+    msg = run09.fails('veth', name=a, peer=b, peer_netns=red)  # not ours: refused unless adopted
+    assert msg.startswith('peer:') or 'adopt: true' in msg
+    assert link(b) is not None  # nothing moved
+    result = run09.ok('veth', name=a, peer=b, peer_netns=red, adopt=True)
     assert result['changed'] and any('move' in x for x in result['actions'])
     assert link(b) is None and 'UP' in link(b, netns=red)['flags']
-    assert not run09.ok('veth', name=a, peer=b, peer_netns=red)['changed']
+    assert not run09.ok('veth', name=a, peer=b, peer_netns=red, adopt=True)['changed']
+    assert not run09.ok('veth', name=a, state='absent')['changed']  # adopted: never deleted
     run09.ok('netns', name=red, state='absent')
     assert link(a) is None  # deleting the namespace took the pair with it
 

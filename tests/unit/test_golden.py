@@ -3,7 +3,7 @@ with no kernel (in the style of netlab's tests/topology and tests/errors).
 
     golden/plan/<case>/topology.yml   the lab
     golden/plan/<case>/snapshot.yml   what the kernel shows (links with only the fields that matter)
-    golden/plan/<case>/expected.txt   the ops, one action per line - or `error: <message>`
+    golden/plan/<case>/expected.txt   the ops, one action per line, then `warning: ...` lines - or `error: ...`
     golden/errors/<case>.yml          a bad topology; its first line is `# error: <expected message part>`
 
 VNETLAB_GOLDEN_UPDATE=1 rewrites expected.txt from the planner (review the diff before committing).
@@ -73,7 +73,7 @@ def plan_case(case):
         ops = planner.present() if options.get('state', 'present') == 'present' else planner.absent()
     except VnetlabError as e:
         return 'error: %s\n' % e
-    return ''.join(op.action + '\n' for op in ops)
+    return ''.join(op.action + '\n' for op in ops) + ''.join('warning: %s\n' % w for w in planner.plan.warnings)
 
 
 @pytest.mark.parametrize('case', sorted(glob.glob(os.path.join(HERE, 'plan', '*'))), ids=os.path.basename)

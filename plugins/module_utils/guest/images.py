@@ -26,6 +26,7 @@ import tempfile
 
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.command import run as _command
+from ansible_collections.vnetlab.linux.plugins.module_utils.ownership import write_atomic
 
 BUILDER_VERSION = 1
 DEB_ARCH = {'x86_64': 'amd64', 'aarch64': 'arm64'}
@@ -193,12 +194,33 @@ def fingerprint(arch, kernel_package):
                           ).hexdigest()[:16]
 
 
+MANIFEST = 'manifest.json'
+OUR_FILES = ('kernel', 'initrd.img', MANIFEST)
+
+
 def read_manifest(dest):
     try:
-        with open(os.path.join(dest, 'manifest.json')) as f:
+        with open(os.path.join(dest, MANIFEST)) as f:
             return json.load(f)
     except (OSError, ValueError):
         return None
+
+
+def remove_image(dest):
+    """Remove what build_minimal wrote in dest - only the files its manifest lists, the manifest last -
+    and dest itself only when we created it and it is empty now. Someone else's files stay."""
+    manifest = read_manifest(dest) or {}
+    names = [n for n in manifest.get('files', OUR_FILES) if n in OUR_FILES]
+    for name in sorted(names, key=lambda n: n == MANIFEST):
+        try:
+            os.unlink(os.path.join(dest, name))
+        except FileNotFoundError:
+            pass
+    if manifest.get('made_dest'):
+        try:
+            os.rmdir(dest)
+        except OSError:  # not empty: someone else's files are in it
+            pass
 
 
 def build_minimal(arch, dest, kernel_package):
@@ -213,16 +235,20 @@ def build_minimal(arch, dest, kernel_package):
         kernel = kernels[-1]
         version = os.path.basename(kernel)[len('vmlinuz-'):]
         initrd, modules = build_initramfs(root, version)
+        made_dest = not os.path.isdir(dest)
+        old = read_manifest(dest)
         os.makedirs(dest, exist_ok=True)
-        shutil.copyfile(kernel, os.path.join(dest, 'kernel'))
-        with open(os.path.join(dest, 'initrd.img'), 'wb') as f:
-            f.write(initrd)
+        with open(kernel, 'rb') as f:
+            write_atomic(os.path.join(dest, 'kernel'), f.read(), binary=True)
+        write_atomic(os.path.join(dest, 'initrd.img'), initrd, binary=True)
+        # the manifest comes last: a build killed half-way leaves none, and the next run builds again;
+        # it also lists the files we wrote, the only ones state=absent removes
         manifest = {'arch': arch, 'kernel_package': kernel_package, 'kernel_version': version,
                     'modules': modules, 'fingerprint': fingerprint(arch, kernel_package),
                     'kernel': os.path.join(dest, 'kernel'), 'initrd': os.path.join(dest, 'initrd.img'),
-                    'console': console_for(arch), 'ready_regex': READY_MARK}
-        with open(os.path.join(dest, 'manifest.json'), 'w') as f:
-            json.dump(manifest, f, indent=1, sort_keys=True)
+                    'console': console_for(arch), 'ready_regex': READY_MARK, 'files': list(OUR_FILES),
+                    'made_dest': made_dest or bool(old and old.get('made_dest'))}
+        write_atomic(os.path.join(dest, MANIFEST), json.dumps(manifest, indent=1, sort_keys=True))
         return manifest
     finally:
         shutil.rmtree(work, ignore_errors=True)

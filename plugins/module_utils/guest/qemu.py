@@ -94,6 +94,8 @@ class Paths:
         self.serial_log = os.path.join(self.run, 'serial.log')
         self.config = os.path.join(self.run, 'config.json')
         self.disk = os.path.join(self.state, 'disk.qcow2')
+        # what the disk was made from, beside it (not in /run): a host reboot must never recreate it
+        self.disk_record = os.path.join(self.state, 'disk.json')
         self.seed = os.path.join(self.state, 'seed.iso')
 
 
@@ -252,15 +254,30 @@ def read_config(paths):
 
 
 def write_config(paths, cfg):
-    write_atomic(paths.config, json.dumps(cfg, indent=1, sort_keys=True))
+    write_atomic(paths.config, json.dumps(recordable(cfg), indent=1, sort_keys=True))
+
+
+def recordable(cfg):
+    """The configuration as recorded, compared and shown in diffs: user-data (it may hold secrets) only
+    as its digest."""
+    ci = cfg.get('cloud_init')
+    if not ci or ci.get('user_data') is None:
+        return cfg
+    digest = 'sha256:' + hashlib.sha256(ci['user_data'].encode()).hexdigest()
+    return dict(cfg, cloud_init=dict(ci, user_data=digest))
 
 
 def prepare_disks(cfg, paths):
     os.makedirs(paths.state, mode=0o700, exist_ok=True)
     if cfg['image']:
-        recorded = read_config(paths) or {}
-        if not os.path.exists(paths.disk) or recorded.get('image_id') != cfg['image_id'] or \
-                recorded.get('disk_size') != cfg['disk_size']:
+        made_from = {'image': cfg['image'], 'image_id': cfg['image_id'], 'disk_size': cfg['disk_size']}
+        try:
+            with open(paths.disk_record) as f:
+                recorded = json.load(f)
+        except (OSError, ValueError):
+            recorded = None  # none (a disk made before records, or none yet): an existing disk is kept
+        if not os.path.exists(paths.disk) or (recorded is not None and (
+                recorded.get('image_id') != cfg['image_id'] or recorded.get('disk_size') != cfg['disk_size'])):
             if os.path.exists(paths.disk):
                 os.unlink(paths.disk)
             argv = ['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', cfg['image_format'], '-b', cfg['image'],
@@ -268,6 +285,8 @@ def prepare_disks(cfg, paths):
             if cfg['disk_size']:
                 argv.append(cfg['disk_size'])
             _run(argv, 'creating the overlay disk')
+        if recorded != made_from:
+            write_atomic(paths.disk_record, json.dumps(made_from, sort_keys=True))
     if cfg['cloud_init']:
         build_seed(cfg['cloud_init'], paths.seed)
 

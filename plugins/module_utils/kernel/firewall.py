@@ -23,6 +23,7 @@ import shutil
 
 from ansible_collections.vnetlab.linux.plugins.module_utils import ownership
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import VnetlabError
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import locks
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.command import run as _run
 
 TABLE = 'vnetlab'
@@ -48,6 +49,7 @@ def nft_rules():
     """{comment: [(chain, handle), ...]} of the rules in our table; None when there is no table."""
     proc = _run(['nft', '-j', 'list', 'table', 'ip', TABLE], 'reading nft table', ok_codes=(0, 1))
     if proc.returncode != 0:
+        _absent_or_raise(proc, 'No such file or directory', 'reading nft table ip %s' % TABLE)
         return None
     found = {}
     for item in json.loads(proc.stdout).get('nftables', []):
@@ -57,6 +59,16 @@ def nft_rules():
     return found
 
 
+def _host_lock(fn):
+    """Rules of every lab share the host's tables: one change at a time (kernel/locks.py)."""
+    def locked(*args):
+        with locks.hold('host', 'the host firewall and settings'):
+            return fn(*args)
+    locked.__name__, locked.__doc__ = fn.__name__, fn.__doc__
+    return locked
+
+
+@_host_lock
 def nft_add(source, uplink):
     comment = tag(source, uplink)
     script = '\n'.join([
@@ -73,6 +85,7 @@ def nft_add(source, uplink):
     _run(['nft', '-f', '-'], 'adding nftables rules', stdin=script)
 
 
+@_host_lock
 def nft_remove(source, uplink):
     rules = nft_rules() or {}
     for chain, handle in rules.pop(tag(source, uplink), []):
@@ -97,10 +110,20 @@ def ipt_rules(source, uplink):
 
 
 def ipt_has(table, chain, args):
-    return _run(['iptables', '-w', '-t', table, '-C', chain] + args, 'checking an iptables rule',
-                ok_codes=(0, 1, 2)).returncode == 0
+    proc = _run(['iptables', '-w', '-t', table, '-C', chain] + args, 'checking an iptables rule', ok_codes=(0, 1))
+    if proc.returncode != 0:
+        _absent_or_raise(proc, 'does a matching rule exist', 'checking an iptables rule in %s %s' % (table, chain))
+    return proc.returncode == 0
 
 
+def _absent_or_raise(proc, absent_text, what):
+    """An exit of 1 means 'not there' only when the tool says so; any other failure is an error, never
+    read as an answer (a broken nft must not make us think our rules are gone)."""
+    if absent_text not in (proc.stderr or ''):
+        raise VnetlabError('%s failed: %s' % (what, (proc.stderr or proc.stdout).strip()[-400:]))
+
+
+@_host_lock
 def ipt_add(rules):
     for table, chain, args, insert in rules:
         if not ipt_has(table, chain, args):
@@ -109,6 +132,7 @@ def ipt_add(rules):
             _run(['iptables', '-w', '-t', table] + op + args, 'adding an iptables rule')
 
 
+@_host_lock
 def ipt_remove(rules):
     for table, chain, args, _insert in rules:
         while ipt_has(table, chain, args):
@@ -147,6 +171,20 @@ def current(source, uplink):
     return {'nftables': nft, 'iptables': bool(present) and all(p for dummy, p in present),
             'iptables_forward': bool(present) and all(p for chain, p in present if chain == 'FORWARD'),
             'iptables_any': any(p for dummy, p in present)}
+
+
+def installed_uplinks(source):
+    """The uplinks our rules for source were installed for, read from the rules' own comments - what a
+    teardown removes, whatever the default route is today."""
+    found = set()
+    prefix = tag(source, '')
+    if shutil.which('nft'):
+        found.update(c[len(prefix):] for c in (nft_rules() or {}) if c.startswith(prefix))
+    for table in ('nat', 'filter'):
+        for line in ipt_listing(table):
+            if '"%s' % prefix in line:
+                found.add(line.split('"%s' % prefix, 1)[1].split('"', 1)[0])
+    return sorted(u for u in found if u)
 
 
 def ipt_listing(table, chain=None):

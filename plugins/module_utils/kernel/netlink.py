@@ -233,6 +233,20 @@ class RawDumps:
         # IFLA_EXT_MASK = RTEXT_FILTER_SKIP_STATS: the counters are a third of each message and never used
         return self._dump(self.RTM_GETLINK, struct.pack('=BxHiIIHHI', 0, 0, 0, 0, 0, 8, 29, 1 << 3))
 
+    def get_loopback(self):
+        """The loopback's link message alone (a teardown only needs the namespace's mark): one request,
+        not a dump."""
+        self.seq += 1
+        body = struct.pack('=BxHiIIHHI', 0, 0, 1, 0, 0, 8, 29, 1 << 3)  # ifi_index 1, SKIP_STATS
+        self.sock.send(struct.pack('=IHHII', 16 + len(body), self.RTM_GETLINK, 0x1, self.seq, 0) + body)
+        data = self.sock.recv(1 << 16)
+        kind = struct.unpack_from('=H', data, 4)[0]
+        if kind == self.NLMSG_ERROR:
+            code = -struct.unpack_from('=i', data, 16)[0]
+            raise NetlinkError(code, os.strerror(code))
+        data = _keep_attrs(data, 16 + 16, self.LINK_ATTRS)
+        return [m for m in self.marshal.parse(data) if m['header']['type'] == self.RTM_GETLINK - 2]
+
     def get_addr(self, index=None):
         msgs = self._dump(self.RTM_GETADDR, struct.pack('=BBBBI', 0, 0, 0, 0, 0))
         return [m for m in msgs if index is None or m['index'] == index]
@@ -330,6 +344,11 @@ def link_view(msg):
 def get_links(ipr):
     """{ifname: link_view} for every link in the session's namespace."""
     return dict((v['ifname'], v) for v in (link_view(m) for m in _dump(ipr.get_links)))
+
+
+def get_loopback(raw):
+    """{'lo': link_view} of a namespace, from RawDumps."""
+    return dict((v['ifname'], v) for v in (link_view(m) for m in raw.get_loopback()))
 
 
 def get_link(ipr, ifname):

@@ -20,7 +20,8 @@ import time
 from ansible_collections.vnetlab.linux.plugins.module_utils import engine, ownership
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError, VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.guest import qemu
-from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST, list_netns
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import locks
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST, list_netns, where
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.netlink import Walker, get_links
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab import view
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import declared_links, interfaces
@@ -42,7 +43,9 @@ def needs(topo, sweep, deep):
     out = {HOST: (host_addrs or host_routes, host_routes)}
     routed = set(r['netns'] for r in topo['routes'])
     for ns in topo['namespaces']:
-        out[ns['name']] = (True, sweep or ns['name'] in routed) if deep else None
+        # a teardown removes our namespaces whole: their mark (on lo) is all it reads of them; in an
+        # adopted one it removes only what we made, so it reads that one in full
+        out[ns['name']] = (True, sweep or ns['name'] in routed) if deep or ns['adopt'] else 'lo'
     return out
 
 
@@ -52,13 +55,20 @@ def read(walker, topo, sweep, deep=True):
     owned = set()
     if sweep:
         mark = ownership.mark(topo['lab'])
+        intended = ownership.read_intent(lock_name(topo))
         declared = set(ns['name'] for ns in topo['namespaces'])
         others = [(name, [get_links]) for name in list_netns() if name not in declared]
         for (name, _fns), (ok, value) in zip(others, walker.read_many(others)):
             lo = value[0].get('lo') if ok else None
-            if lo is not None and ownership.owned(lo['ifalias'], mark):
+            if lo is not None and (ownership.owned(lo['ifalias'], mark)
+                                   or not lo['ifalias'] and (name, None) in intended):
                 owned.add(name)
     return snapshot, owned
+
+
+def lock_name(topo):
+    """One run of a lab at a time; also the key of its intent record (ownership.py)."""
+    return 'lab/' + topo['lab']
 
 
 def owned_guests(lab):
@@ -76,7 +86,8 @@ class LabPlanner:
         planned = {}
         for i in interfaces(topo):
             planned.setdefault(i['netns'], []).extend(i['addresses'] or [])
-        self.plan = engine.Plan(snapshot, lab=topo['lab'], declared=declared_links(topo), planned_addresses=planned)
+        self.plan = engine.Plan(snapshot, lab=topo['lab'], declared=declared_links(topo), planned_addresses=planned,
+                                intended=ownership.read_intent(lock_name(topo)))
         self.plan.ns_order = dict((ns['name'], i) for i, ns in enumerate(topo['namespaces']))
         self.vanishing = []  # host ends that disappear with their namespace (absent)
         self.services_before, self.services_after = {}, {}
@@ -155,8 +166,10 @@ class LabPlanner:
             self._entry('veths', i, veth.KIND, v)
         for iface in interfaces(topo):
             if iface['addresses'] is not None:
+                # exactly the declared addresses on our links; on an adopted one only ours are added
+                adopted = (iface['netns'], iface['name']) in plan.adopted or (iface['netns'], None) in plan.adopted
                 d = {'interface': iface['name'], 'netns': iface['netns'], 'wanted': set(iface['addresses']),
-                     'exclusive': True, 'state': 'present'}
+                     'exclusive': not adopted, 'state': 'present'}
                 self._entry('addresses', None, address.KIND, d)
         for i, r in enumerate(topo['routes']):
             self._entry('routes', i, route.KIND, r)
@@ -173,7 +186,7 @@ class LabPlanner:
             if state is None:
                 continue
             for name, link in sorted(state['links'].items()):
-                if ownership.owned(link['ifalias'], plan.owner) and name != 'lo' and (ns, name) not in declared:
+                if plan.owns(ns, name, link) and name != 'lo' and (ns, name) not in declared:
                     links.delete_op(plan, ns, name, link['kind'], ' (no longer declared)')
             if ns is not HOST and state['routes'] is not None:
                 self._prune_routes(ns, state)
@@ -191,31 +204,67 @@ class LabPlanner:
             route.delete_read_route(self.plan, ns, r, ' (no longer declared)')
 
     def absent(self):
-        """Guests and NAT first, then host links (declared or ours), then the namespaces (their links
-        go with them)."""
-        plan = self.plan
+        """Guests and NAT first, then the lab's host links, then its namespaces (their links go with
+        them). Only what carries the lab's mark is removed; from what it adopted, only the addresses it
+        declared; anything else declared stays, with a warning."""
+        plan, topo = self.plan, self.topo
         self.services(present=False)
-        removed_ns = set(ns['name'] for ns in self.topo['namespaces'] if plan.exists(ns['name'])) | self.owned
-        host = plan.links(HOST)
-        in_host = [i for i in interfaces(self.topo) if i['netns'] is HOST]
-        host_names = set(i['name'] for i in in_host)
-        peer_of_host_end = dict((i['name'], i['other_netns']) for i in in_host if i['kind'] == 'veth')
-        host_names.update(n for n, link in host.items() if ownership.owned(link['ifalias'], plan.owner))
-        for i, r in enumerate(self.topo['routes']):
+        removed_ns = set(self.owned)
+        for ns in topo['namespaces']:
+            name = ns['name']
+            if not plan.exists(name):
+                continue
+            lo = plan.link(name, 'lo')
+            alias = lo['ifalias'] if lo else None
+            if plan.owns(name, None, lo):
+                removed_ns.add(name)
+            elif ns['adopt']:
+                self._undo_in(name)
+            else:
+                plan.warnings.append(ownership.left_alone('network namespace', name, '', alias))
+        for i, r in enumerate(topo['routes']):
             if r['netns'] is HOST:
                 self._entry('routes', i, route.KIND, dict(r, state='absent'))
-        for name in sorted(host_names):
-            link = host.get(name)
-            if link is None:
-                continue
-            if link['kind'] == 'veth' and link['link_netnsid'] is not None and \
-                    peer_of_host_end.get(name) in removed_ns:
+        peer_ns = dict((i['name'], i['other_netns']) for i in interfaces(topo)
+                       if i['netns'] is HOST and i['kind'] == 'veth')
+        for name, link in sorted(self._undo_in(HOST).items()):
+            if link['kind'] == 'veth' and link['link_netnsid'] is not None and peer_ns.get(name) in removed_ns:
                 self.vanishing.append(name)  # its peer's namespace is removed below, and it goes with it
                 continue
             links.delete_op(plan, HOST, name, link['kind'])
         for name in sorted(removed_ns):
             netns.remove_op(plan, name, phase=PHASE_HOST)
         return self.ordered()
+
+    def _undo_in(self, ns):
+        """In a namespace that stays (the host, an adopted one): the declared addresses come off adopted
+        links, foreign declared links get a warning; -> {name: link} of the links of ours to delete."""
+        plan = self.plan
+        state = plan.snapshot.get(ns)
+        if state is None:
+            return {}
+        ours = dict((n, v) for n, v in state['links'].items()
+                    if n != 'lo' and plan.owns(ns, n, v))
+        for iface in interfaces(self.topo):
+            if iface['netns'] != ns or iface['name'] in ours:
+                continue
+            link = state['links'].get(iface['name'])
+            if link is None:
+                continue
+            if iface['addresses'] and state['addresses'] is not None:
+                d = {'interface': iface['name'], 'netns': ns, 'wanted': set(iface['addresses']), 'exclusive': False,
+                     'state': 'absent'}
+                self._entry('addresses', None, address.KIND, d)
+            if not self._adopted(iface):
+                plan.warnings.append(ownership.left_alone(link['kind'], iface['name'], where(ns), link['ifalias']))
+        return ours
+
+    def _adopted(self, iface):
+        for section in ('bridges', 'veths'):
+            for d in self.topo[section]:
+                if d['adopt'] and iface['name'] in (d['name'], d.get('peer')):
+                    return True
+        return False
 
 
 def _defaults(spec):
@@ -250,14 +299,16 @@ def _host_has(ifname):
 def converge(topo, state, prune, check_mode, with_diff=True):
     """A normalised topology -> the module result; raises VnetlabError (after rolling back)."""
     started = time.time()
-    with Walker() as walker:
+    with locks.hold(lock_name(topo), "lab '%s'" % topo['lab']), Walker() as walker:
         snapshot, owned = read(walker, topo, sweep=prune or state == 'absent', deep=state == 'present')
         planner = LabPlanner(topo, snapshot, owned, prune)
         ops = planner.present() if state == 'present' else planner.absent()
         before = view.before(topo, snapshot, owned)
         after = view.after(topo, before, state, prune, planner.vanishing)
         warnings = list(planner.plan.warnings)
-        done = engine.apply(walker, ops) if ops and not check_mode else []
+        done = engine.apply(walker, ops, lock_name(topo)) if ops and not check_mode else []
+        if not ops and not check_mode and planner.plan.intended:
+            ownership.clear_intent(lock_name(topo))  # a killed run's objects are all there and marked
         if planner.vanishing and done:
             left = wait_gone(planner.vanishing)
             if left:

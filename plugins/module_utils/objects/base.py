@@ -27,6 +27,11 @@ class Kind:
     OPTIONS = {}
     SECTION_OPTIONS = {}  # extra keys of a topology entry (e.g. addresses on a bridge)
 
+    def lock(self, d):
+        """The name of the lock a module run takes: runs on the same object wait for each other."""
+        return '%s/%s' % (self.name, d.get('name') or d.get('interface') or d.get('destination')
+                          or d.get('source') or d.get('dest'))
+
     def desired(self, params):
         """Validate (pure) -> the normalised desired state; raises ParamError naming the parameter."""
         return dict(params)

@@ -22,6 +22,7 @@ OPTIONS = dict(
     vlan_filtering=dict(type='bool'),
     mtu=dict(type='int'),
     ports=dict(type='list', elements='str', default=[]),
+    adopt=dict(type='bool', default=False),
     state=dict(type='str', choices=['present', 'absent'], default='present'),
 )
 _KERNEL_ATTRS = (('stp', 'br_stp_state'), ('vlan_filtering', 'br_vlan_filtering'))
@@ -46,7 +47,8 @@ class Bridge(Kind):
         return d
 
     def reads(self, d):
-        return {HOST: (False, False), d['netns']: (False, False)}
+        # addresses: to say whose a bridge is when it refuses one (a build only)
+        return {HOST: (False, False), d['netns']: (d['state'] == 'present', False)}
 
     def view(self, d, snapshot, local):
         state = snapshot.get(d['netns'])
@@ -68,12 +70,16 @@ class Bridge(Kind):
             if link is None:
                 return before
             links.require_kind('name', netns, name, link, 'bridge')
+            if not links.may_delete(plan, netns, name, link, 'bridge'):
+                return before
             links.delete_op(plan, netns, name, 'bridge')
             return {'name': name, 'netns': netns, 'state': 'absent'}
         plan.require_netns('netns', netns)
         if link is not None and link['kind'] != 'bridge':
             links.in_the_way(plan, netns, name, link, 'bridge', 'name')
             link = None
+        if link is not None:
+            links.claim(plan, d, netns, name, link, 'bridge')
         for port in d['ports']:
             if plan.link(netns, port) is None and (netns, port) not in plan.declared:
                 raise ParamError('ports', "interface '%s' does not exist in %s" % (port, where(netns)))
@@ -84,7 +90,7 @@ class Bridge(Kind):
         if link is None:
             plan.add(Op("create bridge '%s' in %s" % (name, where(netns)),
                         lambda v: v.ipr.link('add', ifname=name, kind='bridge', **wanted),
-                        undo=links.delete_link(name), netns=netns, phase=phase_of(netns)))
+                        undo=links.delete_link(name), netns=netns, phase=phase_of(netns), makes=[(netns, name)]))
         elif wanted:
             plan.add(Op("set %s on bridge '%s'" % (', '.join(sorted(k[3:] for k in wanted)), name),
                         lambda v: v.ipr.link('set', index=v.index(name), kind='bridge', **wanted),

@@ -17,6 +17,7 @@ from ansible_collections.vnetlab.linux.plugins.module_utils import ownership
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import Op
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError
 from ansible_collections.vnetlab.linux.plugins.module_utils.guest import qemu
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import locks
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.tap import create_tap
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects import links
@@ -39,7 +40,7 @@ OPTIONS = dict(
     initrd=dict(type='path'),
     append=dict(type='str'),
     cloud_init=dict(type='dict', options=dict(
-        user_data=dict(type='str'),
+        user_data=dict(type='str', no_log=True),
         meta_data=dict(type='str'),
         network_config=dict(type='str'),
     )),
@@ -67,6 +68,9 @@ def default_tap(name, index):
 class Guest(Kind):
     name = 'guest'
     OPTIONS = OPTIONS
+
+    def lock(self, d):
+        return 'guest/' + d['name']
 
     def desired(self, params):
         d = dict(params)
@@ -180,11 +184,11 @@ class Guest(Kind):
             if tap is not None and tap['kind'] != 'tun':
                 raise ParamError('nics', "tap '%s' already exists as a %s link, not a TAP" % (nic['tap'], tap['kind']))
         restart = False
-        if local['pid'] and local['recorded'] != cfg:
+        if local['pid'] and local['recorded'] != qemu.recordable(cfg):
             if not d['restart_on_change']:
                 plan.warnings.append("guest '%s' runs with a different configuration (see the diff); it was not "
                                      "restarted: set restart_on_change: true to apply it" % d['name'])
-                return dict(before, config=cfg)
+                return dict(before, config=qemu.recordable(cfg))
             plan.add(self._stop_op(d))
             restart = True
         if not local['pid'] and local['pidfile']:
@@ -195,7 +199,7 @@ class Guest(Kind):
             self._tap(plan, nic)
         if restart or not local['pid']:
             self._start(plan, d, cfg, fresh=not local['run_dir'] and not local['state_dir'])
-        return {'name': d['name'], 'state': 'running', 'config': cfg}
+        return {'name': d['name'], 'state': 'running', 'config': qemu.recordable(cfg)}
 
     @staticmethod
     def _tap(plan, nic):
@@ -207,7 +211,7 @@ class Guest(Kind):
                 visit.ipr.link('set', index=visit.index(name), ifalias=TAP_OWNER, master=visit.index(bridge),
                                state='up')
             plan.add(Op("create TAP '%s' on bridge '%s'" % (name, bridge), create, undo=links.delete_link(name),
-                        phase=PHASE_SERVICES))
+                        phase=PHASE_SERVICES, makes=[(HOST, name)]))
             return
         br = plan.link(HOST, bridge)
         if br is None or tap['master'] != br['index'] or not tap['up']:
@@ -224,9 +228,10 @@ class Guest(Kind):
                 qemu.remove_files(paths)
 
         def start(visit):
-            qemu.start(name, cfg, paths)
-            if plan.lab is not None:
-                ownership.mark_guest(paths.run, plan.lab)
+            with locks.hold('guest/' + name, "guest '%s'" % name):
+                qemu.start(name, cfg, paths)
+                if plan.lab is not None:
+                    ownership.mark_guest(paths.run, plan.lab)
             qemu.wait_until(paths, d['wait_for'], d['wait_timeout'])
         plan.add(Op("prepare disks of guest '%s'" % name, lambda v: qemu.prepare_disks(cfg, paths), undo=undo_prepare,
                     local=True, phase=PHASE_SERVICES))
@@ -245,7 +250,8 @@ class Guest(Kind):
         recorded_nics = (local['recorded'] or {}).get('nics') or []
         for tap in sorted(set(nic['tap'] for nic in recorded_nics + d['nic_list'])):
             link = plan.link(HOST, tap)
-            if link is not None and link['kind'] == 'tun' and ownership.owned(link['ifalias'], TAP_OWNER):
+            if link is not None and link['kind'] == 'tun' and (ownership.owned(link['ifalias'], TAP_OWNER)
+                                                               or plan.owns(HOST, tap, link)):
                 plan.add(Op("delete TAP '%s'" % tap, links.delete_link(tap), phase=PHASE_DELETE))
         if local['run_dir'] or local['state_dir']:
             paths = d['paths']

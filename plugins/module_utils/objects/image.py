@@ -9,7 +9,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
-import shutil
 
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import Op
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError
@@ -45,7 +44,7 @@ class Image(Kind):
         wanted = images.fingerprint(d['arch'], d['kernel_package'])
         ok = (manifest is not None and manifest.get('fingerprint') == wanted
               and all(os.path.exists(manifest.get(k, '')) for k in ('kernel', 'initrd')))
-        return {'manifest': manifest if ok else None, 'exists': os.path.exists(d['dest'])}
+        return {'manifest': manifest if ok else None, 'ours': manifest is not None, 'exists': os.path.exists(d['dest'])}
 
     def view(self, d, snapshot, local):
         return {'dest': d['dest'], 'state': 'present' if local['manifest'] else 'absent',
@@ -55,9 +54,12 @@ class Image(Kind):
         before = self.view(d, plan.snapshot, plan.local)
         dest = d['dest']
         if d['state'] == 'absent':
-            if not plan.local['exists']:
+            if not plan.local['ours']:
+                if plan.local['exists']:
+                    plan.warnings.append("dest: '%s' holds no vnetlab image manifest (%s); it is not ours and was "
+                                         "left alone" % (dest, images.MANIFEST))
                 return before
-            plan.add(Op("remove image cache '%s'" % dest, lambda v: shutil.rmtree(dest), local=True))
+            plan.add(Op("remove the image files in '%s'" % dest, lambda v: images.remove_image(dest), local=True))
             return {'dest': dest, 'state': 'absent', 'manifest': None}
         if before['state'] == 'present' and not d['force']:
             return before

@@ -35,7 +35,7 @@ def in_the_way(plan, netns, name, link, wanted_kind, path):
     if plan.lab is None:
         require_kind(path, netns, name, link, wanted_kind)
         return
-    if ownership.owned(link['ifalias'], plan.owner):
+    if plan.owns(netns, name, link):
         delete_op(plan, netns, name, link['kind'], ' (replaced)')
         plan.replaced.add((netns, name))
         return
@@ -43,11 +43,46 @@ def in_the_way(plan, netns, name, link, wanted_kind, path):
     raise ownership.foreign(path, where(netns), name, what)
 
 
+def describe(plan, netns, link):
+    """'ports eth0, addresses 192.0.2.10/24': what makes a link someone's."""
+    parts = []
+    ports = plan.ports(netns, link)
+    if ports:
+        parts.append('ports %s' % ', '.join(ports))
+    state = plan.snapshot.get(netns)
+    if state and state['addresses']:
+        from ansible_collections.vnetlab.linux.plugins.module_utils.engine import managed_addresses
+        addrs = sorted(str(a) for a in managed_addresses(state['addresses'].get(link['index'], [])))
+        if addrs:
+            parts.append('addresses %s' % ', '.join(addrs))
+    return ', '.join(parts)
+
+
+def claim(plan, d, netns, name, link, what, param='name'):
+    """A link of the wanted kind exists. -> True: ours, managed in full. False: adopted (d['adopt']),
+    managed as asked but never marked nor deleted. Anyone else's is refused before anything changes."""
+    if plan.owns(netns, name, link):
+        return True
+    if d.get('adopt'):
+        plan.adopted.add((netns, name))
+        return False
+    raise ownership.not_ours(param, what, name, where(netns), describe(plan, netns, link), link['ifalias'])
+
+
+def may_delete(plan, netns, name, link, what):
+    """Teardown of a link: only ours; anything else stays, with a warning."""
+    if plan.owns(netns, name, link):
+        return True
+    plan.warnings.append(ownership.left_alone(what, name, where(netns), link['ifalias']))
+    return False
+
+
 def set_attrs(plan, netns, name, link, mtu=None, master=None, master_param='master'):
-    """The owner mark, MTU, master and up of one link in one request (only what differs)."""
+    """The owner mark (of a link we create), MTU, master and up of one link in one request (only what
+    differs)."""
     attrs = {}
-    if link is None or (plan.lab is not None and not ownership.owned(link['ifalias'], plan.owner)):
-        attrs['ifalias'] = plan.owner  # what we make carries our mark; a lab also marks what it declares
+    if link is None or plan.unmarked(netns, name, link):
+        attrs['ifalias'] = plan.owner  # the kernel ignores an alias in the creating request
     if mtu and (link is None or link['mtu'] != mtu):
         attrs['mtu'] = mtu
     if link is None or not link['up']:

@@ -7,14 +7,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.vnetlab.linux.plugins.module_utils import ownership
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import Op
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import firewall
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST
-from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.procsys import read_sysctl, write_sysctl
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.procsys import read_sysctl
+from ansible_collections.vnetlab.linux.plugins.module_utils.objects import sysctl
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.base import PHASE_DELETE, PHASE_SERVICES, Kind
-from ansible_collections.vnetlab.linux.plugins.module_utils.objects.sysctl import (
-    forget_original, read_saved, save_original)
 from ansible_collections.vnetlab.linux.plugins.module_utils.validate import check_ifname, parse_network
 
 OPTIONS = dict(
@@ -48,20 +48,23 @@ class Nat(Kind):
     def read_local(self, d, snapshot):
         host = snapshot[HOST]
         uplink = d['out_interface']
-        if uplink is None:
+        if uplink is None and d['state'] == 'absent':
+            installed = firewall.installed_uplinks(d['source'])  # what we installed, wherever it points
+            uplink = installed[0] if installed else None
+        if uplink is None and d['state'] == 'present':
             names = dict((v['index'], n) for n, v in host['links'].items())
             defaults = [r for r in host['routes'] if r['dst'] == 'default' and r['family'] == 2]
             uplink = names.get(defaults[0]['oif']) if defaults else None
-            if uplink is None and d['state'] == 'present':
+            if uplink is None:
                 raise ParamError('out_interface', 'the host has no IPv4 default route to take the uplink from; '
                                                   'name the uplink interface')
         backend = firewall.pick_backend(d['backend'])
         cur = firewall.current(d['source'], uplink) if uplink else {
             'nftables': False, 'iptables': False, 'iptables_forward': False, 'iptables_any': False}
         return {'uplink': uplink, 'backend': backend, 'current': cur, 'ip_forward': read_sysctl(FORWARD),
-                'saved': read_saved(FORWARD, None),
+                'held': sysctl.Held(FORWARD, None).holders(),
                 'refuses': firewall.iptables_forward_refuses() if d['state'] == 'present' else False,
-                'others': firewall.others_remain(d['source'], uplink) if uplink and d['state'] == 'absent' else False}
+                }
 
     def view(self, d, snapshot, local):
         cur = local['current']
@@ -96,14 +99,11 @@ class Nat(Kind):
                         lambda v: firewall.ipt_add(forward), undo=lambda v: firewall.ipt_remove(forward), local=True,
                         phase=PHASE_SERVICES))
             after['iptables_forward_rules'] = True
-        if local['ip_forward'] != '1':
-            old = local['ip_forward']
-
-            def enable(visit):
-                save_original(FORWARD, None, old)
-                write_sysctl(FORWARD, '1')
-            plan.add(Op('enable IPv4 forwarding (%s=1)' % FORWARD, enable, undo=lambda v: write_sysctl(FORWARD, old),
-                        local=True, phase=PHASE_SERVICES))
+        holder = ownership.nat_tag(source, uplink)
+        if local['ip_forward'] != '1' or (local['held'] and holder not in local['held']):
+            action = 'enable IPv4 forwarding (%s=1)' % FORWARD if local['ip_forward'] != '1' else None
+            plan.add(sysctl.set_op(FORWARD, local['ip_forward'], '1', holder=holder, action=action,
+                                   phase=PHASE_SERVICES))
         return after if len(plan.ops) > n else before
 
     @staticmethod
@@ -117,17 +117,16 @@ class Nat(Kind):
             rules = firewall.ipt_rules(source, uplink)
             plan.add(Op('delete iptables rules for %s out of %s' % (source, uplink),
                         lambda v: firewall.ipt_remove(rules), local=True, phase=PHASE_DELETE))
-        saved = local['saved']
-        if saved is not None and not local['others']:
-            def restore(visit):
-                write_sysctl(FORWARD, saved)
-                forget_original(FORWARD, None)
-            plan.add(Op('restore %s to %s (the value before vnetlab changed it)' % (FORWARD, saved), restore,
-                        local=True, phase=PHASE_DELETE))
+        holder = ownership.nat_tag(source, uplink) if uplink else None
+        if holder in local['held']:
+            # the last NAT to go puts the value found before the first one back
+            plan.add(sysctl.release_op(FORWARD, holder=holder, phase=PHASE_DELETE))
         if len(plan.ops) == n:
             return before
+        original = sysctl.read_saved(FORWARD, None)
+        last = local['held'] == [holder]
         return dict(before, state='absent', iptables_forward_rules=False,
-                    ip_forward=saved if saved is not None else before['ip_forward'])
+                    ip_forward=original if last and original is not None else before['ip_forward'])
 
     def returns(self, d, view, local):
         return {'nat': view}

@@ -16,6 +16,7 @@ OPTIONS = dict(
     name=dict(type='str', required=True),
     state=dict(type='str', choices=['present', 'absent'], default='present'),
     loopback=dict(type='bool', default=True),
+    adopt=dict(type='bool', default=False),
 )
 
 
@@ -39,7 +40,8 @@ class Netns(Kind):
         return d
 
     def reads(self, d):
-        return {d['name']: (False, False)}
+        # a teardown needs only the namespace's mark (on lo); a build lists its links when it refuses it
+        return {d['name']: 'lo' if d['state'] == 'absent' else (False, False)}
 
     def view(self, d, snapshot, local):
         state = snapshot.get(d['name'])
@@ -51,20 +53,30 @@ class Netns(Kind):
     def plan(self, plan, d, phase=PHASE_NAMESPACES):
         name = d['name']
         before = self.view(d, plan.snapshot, None)
+        lo = plan.link(name, 'lo')
+        alias = lo['ifalias'] if lo else None
         if d['state'] == 'absent':
             if before['state'] == 'absent':
+                return before
+            if not plan.owns(name, None, lo):
+                plan.warnings.append(ownership.left_alone('network namespace', name, '', alias))
                 return before
             remove_op(plan, name)
             return {'name': name, 'state': 'absent'}
         after = dict(before, state='present')
-        lo = None
         if before['state'] == 'absent':
             create_op(plan, name, phase)
-        else:
-            lo = plan.link(name, 'lo')
-        # the loopback carries the namespace's owner mark; a lab marks the namespaces it declares, a
-        # module the ones it creates
-        mark = lo is None or (plan.lab is not None and not ownership.owned(lo['ifalias'], plan.owner))
+            lo = None
+        elif plan.unmarked(name, None, lo):
+            lo = None  # ours, from a run killed before it marked it: mark it now
+        elif not plan.owns(name, None, lo):
+            if not d.get('adopt'):
+                others = sorted(n for n in plan.links(name) if n != 'lo')
+                raise ownership.not_ours('name', 'network namespace', name, '',
+                                         'links %s' % ', '.join(others) if others else '', alias)
+            plan.adopted.add((name, None))
+        # the loopback carries the namespace's owner mark, set when we create it
+        mark = lo is None
         up = d['loopback'] and (lo is None or not lo['up'])
         if mark or up:
             attrs = dict(ifalias=plan.owner) if mark else {}

@@ -8,11 +8,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import hashlib
 import os
 import re
 
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import Op
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import locks
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.procsys import read_sysctl, write_sysctl
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.base import Kind
@@ -25,57 +27,112 @@ OPTIONS = dict(
     state=dict(type='str', choices=['present', 'absent'], default='present'),
     netns=dict(type='str'),
     ignore_missing=dict(type='bool', default=False),
+    holder=dict(type='str', default='vnetlab'),
 )
 MODULE_KWARGS = dict(required_if=[('state', 'present', ['value'])])
 _NAME_RE = re.compile(r'^[a-z0-9_][a-z0-9_.-]*$')
-SAVED_DIR = '/run/vnetlab/sysctl'  # the value found before our first change, for state=absent
+SAVED_DIR = '/run/vnetlab/sysctl'  # per parameter: the value found first, the value we set, the holders
 
 
-def saved_path(name, netns):
-    return os.path.join(SAVED_DIR, '%s@%s' % (name, netns or 'host'))
+class Held:
+    """The record of one parameter in one namespace that vnetlab changed: `original` (found before our
+    first change), `ours` (the value we set) and one file per holder under `holders/`. The original is
+    put back when the last holder lets go - and only if the value is still ours."""
+
+    def __init__(self, name, netns):
+        self.dir = os.path.join(SAVED_DIR, '%s@%s' % (name, netns or 'host'))
+
+    def _read(self, leaf):
+        try:
+            with open(os.path.join(self.dir, leaf)) as f:
+                return f.read()
+        except OSError:
+            return None
+
+    @property
+    def original(self):
+        return self._read('original')
+
+    @property
+    def ours(self):
+        return self._read('ours')
+
+    def holders(self):
+        try:
+            return sorted(self._read(os.path.join('holders', h)) for h in os.listdir(os.path.join(self.dir, 'holders')))
+        except OSError:
+            return []
+
+    @staticmethod
+    def _key(holder):
+        return hashlib.sha256(holder.encode()).hexdigest()[:16]
+
+    def take(self, holder, found, value):
+        """holder holds the parameter at value (found: what it was before this change, or None)."""
+        os.makedirs(os.path.join(self.dir, 'holders'), 0o700, exist_ok=True)
+        if self.original is None and found is not None:
+            write_atomic(os.path.join(self.dir, 'original'), found, 0o600)
+        write_atomic(os.path.join(self.dir, 'ours'), value, 0o600)
+        write_atomic(os.path.join(self.dir, 'holders', self._key(holder)), holder, 0o600)
+
+    def release(self, holder):
+        try:
+            os.unlink(os.path.join(self.dir, 'holders', self._key(holder)))
+        except OSError:
+            pass
+
+    def forget(self):
+        for leaf in ('original', 'ours'):
+            try:
+                os.unlink(os.path.join(self.dir, leaf))
+            except OSError:
+                pass
+        for d in (os.path.join(self.dir, 'holders'), self.dir, SAVED_DIR, os.path.dirname(SAVED_DIR)):
+            try:
+                os.rmdir(d)  # only when empty: leave no runtime directory behind
+            except OSError:
+                break
 
 
 def read_saved(name, netns):
-    try:
-        with open(saved_path(name, netns)) as f:
-            return f.read()
-    except OSError:
-        return None
+    """The value found before vnetlab first changed name (None: we never did)."""
+    return Held(name, netns).original
 
 
-def save_original(name, netns, value):
-    """Remember the value we found, once: later changes must not overwrite the original."""
-    if read_saved(name, netns) is None:
-        os.makedirs(SAVED_DIR, 0o700, exist_ok=True)
-        write_atomic(saved_path(name, netns), value, 0o600)
-
-
-def forget_original(name, netns):
-    try:
-        os.unlink(saved_path(name, netns))
-    except OSError:
-        pass
-    for d in (SAVED_DIR, os.path.dirname(SAVED_DIR)):
-        try:
-            os.rmdir(d)  # only when empty: leave no runtime directory behind
-        except OSError:
-            break
-
-
-def set_op(name, old, value, netns=HOST):
-    """Set name to value, remembering the original once; the undo puts `old` back."""
+def set_op(name, old, value, netns=HOST, holder='vnetlab', action=None, phase=None):
+    """Set name to value for holder, remembering the original once; the undo puts `old` back."""
     def do(visit):
-        save_original(name, netns, old)
-        write_sysctl(name, value, netns)
-    return Op('set %s from %s to %s' % (name, old, value), do,
-              undo=lambda v: write_sysctl(name, old, netns), local=True)
+        with locks.hold('host', 'the host firewall and settings'):
+            if old != value:
+                write_sysctl(name, value, netns)
+            Held(name, netns).take(holder, old, value)
+
+    def undo(visit):
+        with locks.hold('host', 'the host firewall and settings'):
+            held = Held(name, netns)
+            held.release(holder)
+            if old != value:
+                write_sysctl(name, old, netns)
+            if not held.holders():
+                held.forget()
+    text = 'set %s from %s to %s' % (name, old, value) if old != value else 'hold %s=%s' % (name, value)
+    return Op(action or '%s for %s' % (text, holder), do, undo=undo, local=True, phase=phase)
 
 
-def restore_op(name, saved, netns=HOST, why=''):
+def release_op(name, netns=HOST, holder='vnetlab', why='', phase=None):
+    """holder lets go; the last one puts the original back if the value is still ours (else leaves it,
+    with a warning). -> Op"""
     def do(visit):
-        write_sysctl(name, saved, netns)
-        forget_original(name, netns)
-    return Op('restore %s to %s%s' % (name, saved, why), do, local=True)
+        with locks.hold('host', 'the host firewall and settings'):
+            held = Held(name, netns)
+            held.release(holder)
+            if held.holders():
+                return
+            original, ours = held.original, held.ours
+            if original is not None and read_sysctl(name, netns) == ours:
+                write_sysctl(name, original, netns)
+            held.forget()
+    return Op('release %s for %s%s' % (name, holder, why), do, local=True, phase=phase)
 
 
 class Sysctl(Kind):
@@ -98,8 +155,10 @@ class Sysctl(Kind):
 
     def read_local(self, d, snapshot):
         if d['netns'] not in snapshot:
-            return {'value': None, 'saved': None, 'netns_missing': True}
-        return {'value': read_sysctl(d['name'], d['netns']), 'saved': read_saved(d['name'], d['netns'])}
+            return {'value': None, 'held': [], 'ours': None, 'original': None}
+        held = Held(d['name'], d['netns'])
+        return {'value': read_sysctl(d['name'], d['netns']), 'held': held.holders(), 'ours': held.ours,
+                'original': held.original}
 
     def view(self, d, snapshot, local):
         return {'name': d['name'], 'netns': d['netns'], 'value': local['value']}
@@ -114,14 +173,23 @@ class Sysctl(Kind):
                 return before
             raise ParamError('name', '%s does not exist on this kernel (is its module loaded?); set '
                                      'ignore_missing: true to skip it' % name)
+        holder = d['holder']
         if d['state'] == 'absent':
-            if local['saved'] is None:
+            if holder not in local['held']:
                 return before
-            plan.add(restore_op(name, local['saved'], netns))
-            return dict(before, value=local['saved'])
-        if old == d['wanted']:
+            plan.add(release_op(name, netns, holder))
+            last = local['held'] == [holder]
+            if last and local['original'] is not None and old == local['ours']:
+                return dict(before, value=local['original'])
+            if last and local['original'] is not None:
+                plan.warnings.append('%s is %s, not the %s vnetlab set: someone changed it since, so it is left as '
+                                     'it is' % (name, old, local['ours']))
             return before
-        plan.add(set_op(name, old, d['wanted'], netns))
+        # already so: nothing to do unless other holders hold it (then this one joins them, so that the
+        # first to leave does not put the original back under it)
+        if old == d['wanted'] and (holder in local['held'] or not local['held']):
+            return before
+        plan.add(set_op(name, old, d['wanted'], netns, holder))
         return dict(before, value=d['wanted'])
 
     def returns(self, d, view, local):

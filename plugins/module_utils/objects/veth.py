@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.vnetlab.linux.plugins.module_utils import ownership
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import Op, Plan
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST, where, with_netns_fd
@@ -28,6 +29,7 @@ OPTIONS = dict(
     peer_master=dict(type='str'),
     mtu=dict(type='int'),
     recreate=dict(type='bool', default=False),
+    adopt=dict(type='bool', default=False),
     state=dict(type='str', choices=['present', 'absent'], default='present'),
 )
 ENDS = (('name', 'netns', 'master'), ('peer', 'peer_netns', 'peer_master'))
@@ -76,20 +78,25 @@ class Veth(Kind):
         return {HOST: (False, False), d['netns']: (False, False), d['peer_netns']: (False, False)}
 
     @staticmethod
-    def locate(plan, ifname, netns):
-        """(namespace, link) of ifname: where it should be first, else a veth end of that name in the
-        host (a hand-made pair, not moved yet). Any other host link of that name - the uplink 'eth0'
-        when the namespace end is called eth0 - is not this pair's business."""
+    def locate(plan, ifname, netns, adopt):
+        """(namespace, link) of ifname: where it should be first, else - when adopting - a veth end of
+        that name in the host (a hand-made pair, not moved yet). Any other host link of that name - the
+        uplink 'eth0' when the namespace end is called eth0 - is not this pair's business."""
         link = plan.link(netns, ifname)
         if link is not None or netns is HOST:
             return netns, link
         host = plan.link(HOST, ifname)
-        if host is not None and host['kind'] == 'veth' and plan.lab is None:
+        if host is not None and host['kind'] == 'veth' and plan.lab is None and adopt:
             return HOST, host
         return netns, None
 
     def _found(self, plan, d):
-        return [self.locate(plan, d[end], d[ns]) if d[end] else (d[ns], None) for end, ns, _m in ENDS]
+        return [self.locate(plan, d[end], d[ns], d.get('adopt')) if d[end] else (d[ns], None)
+                for end, ns, _m in ENDS]
+
+    @staticmethod
+    def ours(plan, a, b):
+        return any(x is not None and plan.owns(ns, x['ifname'], x) for ns, x in (a, b))
 
     def view(self, d, snapshot, local, plan=None):
         plan = plan or Plan(snapshot)
@@ -118,6 +125,8 @@ class Veth(Kind):
             if a['kind'] != 'veth':
                 raise ParamError('name', "'%s' in %s is a %s link, not a veth; refusing to delete it"
                                          % (d['name'], where(a_ns), a['kind']))
+            if not links.may_delete(plan, a_ns, d['name'], a, 'veth'):
+                return before
             links.delete_op(plan, a_ns, d['name'], 'veth')
             return {'state': 'absent', 'name': d['name'], 'peer': d['peer']}
         for _end, ns_param, _master in ENDS:
@@ -131,10 +140,16 @@ class Veth(Kind):
             for (end, _n, _m), (ns, link) in zip(ENDS, found):
                 if link is not None and (ns, d[end]) not in plan.replaced:
                     if plan.lab is None:
+                        if not plan.owns(ns, link['ifname'], link):
+                            raise ownership.foreign(end, where(ns), d[end], 'one end of a veth pair',
+                                                    'recreate replaces only pairs vnetlab created; remove it by '
+                                                    'hand or choose another name')
                         links.delete_op(plan, ns, link['ifname'], 'veth', ' (recreate)')
                     else:
                         links.in_the_way(plan, ns, d[end], link, 'veth', end)
             a = b = None
+        elif a is not None and not self.ours(plan, (a_ns, a), (b_ns, b)):
+            links.claim(plan, d, a_ns, d['name'], a, 'veth')
         if a is None:
             self._create(plan, d)
             found = [(d['netns'], None), (d['peer_netns'], None)]
@@ -167,7 +182,7 @@ class Veth(Kind):
         (ns, name), (peer_ns, peer) = self.creator(plan, d)
         plan.add(Op("create veth '%s' in %s with peer '%s' in %s" % (name, where(ns), peer, where(peer_ns)),
                     create_veth(name, peer, peer_ns, d['mtu']), undo=links.delete_link(name), netns=ns,
-                    phase=phase_of(ns)))
+                    phase=phase_of(ns), makes=[(ns, name), (peer_ns, peer)]))
 
     @staticmethod
     def _mismatch(d, a_ns, a, b_ns):

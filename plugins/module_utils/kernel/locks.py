@@ -1,0 +1,57 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vnetlab contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Locks between concurrent vnetlab runs on one host: one per lab (or per object a module manages) and
+one for shared host state (firewall rules, kernel settings).
+
+A lock is an abstract unix socket bound to a name (`@vnetlab-lock/<name>`): binding is exclusive, the
+kernel releases it when the process ends however it ends (SIGKILL included), and it leaves no file
+behind. The wait is bounded; a run that times out says what it waited for. A lock already held by this
+process is re-entered (a module's object lock, then the host lock inside one of its ops)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import contextlib
+import errno
+import socket
+import time
+
+from ansible_collections.vnetlab.linux.plugins.module_utils.errors import VnetlabError
+
+WAIT = 600.0  # seconds: a lab run holding a lock may be booting guests
+_held = {}
+
+
+@contextlib.contextmanager
+def hold(name, what=None, wait=WAIT):
+    if name in _held:
+        _held[name][1] += 1
+        try:
+            yield
+        finally:
+            _held[name][1] -= 1
+        return
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    deadline = time.monotonic() + wait
+    started = time.monotonic()
+    try:
+        while True:
+            try:
+                sock.bind('\0vnetlab-lock/' + name)
+                break
+            except OSError as e:
+                if e.errno != errno.EADDRINUSE:
+                    raise
+                if time.monotonic() > deadline:
+                    raise VnetlabError('another vnetlab run is working on %s and did not finish within %d s; '
+                                       'run again when it has' % (what or name, time.monotonic() - started))
+                time.sleep(0.05)
+        _held[name] = [sock, 1]
+        try:
+            yield
+        finally:
+            del _held[name]
+    finally:
+        sock.close()
