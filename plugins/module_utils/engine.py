@@ -371,11 +371,11 @@ def converge(kind, params, check_mode):
         after = kind.plan(plan, desired)
         if plan.ops and not check_mode:
             apply(walker, plan.ops, key)
-        elif plan.intended and not check_mode:
-            ownership.clear_intent(key)  # a killed run's objects are all there and marked
             snapshot = read(walker, kind.reads(desired))
             local = kind.read_local(desired, snapshot)
             after = kind.view(desired, snapshot, local)
+        elif plan.intended and not check_mode:
+            ownership.clear_intent(key)  # a killed run's objects are all there and marked
     result = dict(changed=bool(plan.ops), actions=[op.action for op in plan.ops],
                   diff=dict(before=before, after=after))
     result.update(kind.returns(desired, after, local))
