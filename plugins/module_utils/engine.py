@@ -147,10 +147,19 @@ def apply(walker, ops, intent=None):
         ownership.write_intent(intent, makes)
     try:
         done = _apply(walker, ops)
-    finally:
+    except RolledBack:
         if intent is not None:
-            ownership.clear_intent(intent)  # this run's, and a killed one's that this run has finished
+            ownership.clear_intent(intent)  # all undone: nothing of ours is left unmarked
+        raise
+    # any other failure (a rollback that failed too, an interruption) keeps the intent, so that the
+    # next run still knows what this one may have created and not marked
+    if intent is not None:
+        ownership.clear_intent(intent)  # this run's, and a killed one's that this run has finished
     return done
+
+
+class RolledBack(VnetlabError):
+    """A failure whose changes were all undone."""
 
 
 def _apply(walker, ops):
@@ -175,7 +184,7 @@ def _apply(walker, ops):
             if errors:
                 raise VnetlabError('%s; rolling back also failed: %s' % (error, '; '.join(errors)))
             undone = [op.action for op in done if op.undo is not None or op.creates]
-            raise VnetlabError('%s%s' % (error, ' (rolled back: %s)' % ', '.join(undone) if undone else ''))
+            raise RolledBack('%s%s' % (error, ' (rolled back: %s)' % ', '.join(undone) if undone else ''))
         done.extend(group)
     return done
 

@@ -75,7 +75,7 @@ def left_alone(what, name, netns_text, alias):
 
 def foreign(param, netns_text, name, what, how='remove it or choose another name'):
     """The refusal for an object in the way that is not ours."""
-    return ParamError(param, "'%s' already exists in %s as %s that this lab does not own; %s"
+    return ParamError(param, "'%s' already exists in %s as %s that is not ours; %s"
                       % (name, netns_text, what, how))
 
 
@@ -84,17 +84,22 @@ def nat_tag(source, uplink):
     return '%s %s %s' % (PREFIX, source, uplink)
 
 
-def guest_lab(run_dir):
-    """The lab that started the guest whose runtime directory this is, or None."""
-    try:
-        with open(os.path.join(run_dir, GUEST_LAB_FILE)) as f:
-            return f.read().strip() or None
-    except OSError:
-        return None
+def guest_lab(paths):
+    """The lab that started a guest (None: the qemu_guest module), from its runtime directory or - after a
+    reboot emptied /run - from its state directory beside its disk."""
+    for d in (paths.run, paths.state):
+        try:
+            with open(os.path.join(d, GUEST_LAB_FILE)) as f:
+                return f.read().strip() or None
+        except OSError:
+            continue
+    return None
 
 
-def mark_guest(run_dir, lab):
-    write_atomic(os.path.join(run_dir, GUEST_LAB_FILE), lab + '\n')
+def mark_guest(paths, lab):
+    for d in (paths.run, paths.state):
+        if os.path.isdir(d):
+            write_atomic(os.path.join(d, GUEST_LAB_FILE), lab + '\n')
 
 
 # Crash safety. The kernel ignores an alias in the request that creates a link, so a run killed between

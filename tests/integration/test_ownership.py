@@ -177,3 +177,17 @@ def test_two_runs_at_once_both_succeed_and_leave_the_exact_lab(run09, names):
     finally:
         for topo in (one, two):
             run09.ok('topology', definition=topo, state='absent')
+
+
+def test_a_guest_of_another_lab_is_not_removed_by_the_module(run09, names):
+    guest = names('vm')
+    run_dir = '/run/vnetlab/guests/' + guest
+    os.makedirs(run_dir)
+    try:
+        with open(os.path.join(run_dir, 'lab'), 'w') as f:
+            f.write('someone\n')
+        msg = run09.fails('qemu_guest', name=guest, state='absent')
+        assert msg.startswith('name:') and "started by lab 'someone'" in msg
+        assert os.path.exists(os.path.join(run_dir, 'lab'))  # nothing removed
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)

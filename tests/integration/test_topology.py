@@ -104,7 +104,7 @@ def test_routes_are_added_replaced_and_pruned(run09, names):
 def test_a_link_the_lab_does_not_own_is_never_replaced(run09, names):
     ip('link', 'add', names('hr'), 'type', 'bridge')  # someone else's link, with the name the lab wants
     msg = run09.fails('topology', definition=lab_b(names))
-    assert "'%s' already exists in the host namespace as a bridge link that this lab does not own" % names('hr') in msg
+    assert "'%s' already exists in the host namespace as a bridge link that is not ours" % names('hr') in msg
     assert names('r') not in netns_list()  # failed before changing anything
     assert link(names('hr'))['linkinfo']['info_kind'] == 'bridge'
 

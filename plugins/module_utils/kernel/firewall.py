@@ -62,7 +62,7 @@ def nft_rules():
 def _host_lock(fn):
     """Rules of every lab share the host's tables: one change at a time (kernel/locks.py)."""
     def locked(*args):
-        with locks.hold('host', 'the host firewall and settings'):
+        with locks.host():
             return fn(*args)
     locked.__name__, locked.__doc__ = fn.__name__, fn.__doc__
     return locked
@@ -141,12 +141,7 @@ def ipt_remove(rules):
 
 def iptables_forward_refuses():
     """True when the iptables FORWARD chain has policy DROP or a REJECT/DROP rule of its own."""
-    if not shutil.which('iptables'):
-        return False
-    proc = _run(['iptables', '-w', '-S', 'FORWARD'], 'reading the iptables FORWARD chain', ok_codes=(0, 1, 3))
-    if proc.returncode != 0:
-        return False
-    for line in proc.stdout.splitlines():
+    for line in ipt_listing('filter', 'FORWARD'):
         words = line.split()
         if words[:3] == ['-P', 'FORWARD', 'DROP']:
             return True
@@ -192,14 +187,7 @@ def ipt_listing(table, chain=None):
     if not shutil.which('iptables'):
         return []
     argv = ['iptables', '-w', '-t', table, '-S'] + ([chain] if chain else [])
-    return _run(argv, 'reading iptables', ok_codes=(0, 1, 3)).stdout.splitlines()
-
-
-def others_remain(source, uplink):
-    """Are there NAT rules of ours for other pairs (then ip_forward stays on)?"""
-    mine = tag(source, uplink)
-    if shutil.which('nft') and any(c != mine for c in (nft_rules() or {})):
-        return True
-    if shutil.which('iptables'):
-        return any('vnetlab ' in line and mine not in line for line in ipt_listing('nat', 'POSTROUTING'))
-    return False
+    proc = _run(argv, 'reading iptables', ok_codes=(0, 1, 3))
+    if proc.returncode != 0:  # only a table (or chain) that does not exist means "no rules"
+        _absent_or_raise(proc, 'does not exist', 'reading iptables table %s' % table)
+    return proc.stdout.splitlines()

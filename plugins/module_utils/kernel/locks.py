@@ -24,6 +24,11 @@ WAIT = 600.0  # seconds: a lab run holding a lock may be booting guests
 _held = {}
 
 
+def host():
+    """The lock around changes of state every lab shares: firewall rules, kernel settings."""
+    return hold('host', 'the host firewall and settings')
+
+
 @contextlib.contextmanager
 def hold(name, what=None, wait=WAIT):
     if name in _held:

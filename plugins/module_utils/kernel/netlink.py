@@ -45,6 +45,7 @@ HAS_PYROUTE2 = PYROUTE2_IMPORT_ERROR is None
 IFF_UP = 0x1
 RT_TABLE_MAIN = 254
 RTPROT_BOOT, RTPROT_STATIC = 3, 4  # routes someone added (not the kernel's, not from RA/DHCP)
+RTPROT_VNETLAB = 118  # the protocol of every route vnetlab adds: a route's owner mark (`ip route` shows "proto 118")
 
 _ERRNO_TEXT = {
     errno.EEXIST: 'it already exists',

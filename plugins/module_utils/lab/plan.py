@@ -73,7 +73,7 @@ def lock_name(topo):
 
 def owned_guests(lab):
     """Names of the guests this lab started (by the mark in their runtime directories)."""
-    return [name for name in qemu.guest_names() if ownership.guest_lab(qemu.Paths(name).run) == lab]
+    return [name for name in qemu.guest_names() if ownership.guest_lab(qemu.Paths(name)) == lab]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -188,7 +188,7 @@ class LabPlanner:
             for name, link in sorted(state['links'].items()):
                 if plan.owns(ns, name, link) and name != 'lo' and (ns, name) not in declared:
                     links.delete_op(plan, ns, name, link['kind'], ' (no longer declared)')
-            if ns is not HOST and state['routes'] is not None:
+            if ns is not HOST and state['routes'] is not None and plan.owns(ns, None, state['links'].get('lo')):
                 self._prune_routes(ns, state)
 
     def _prune_routes(self, ns, state):
@@ -219,7 +219,8 @@ class LabPlanner:
             if plan.owns(name, None, lo):
                 removed_ns.add(name)
             elif ns['adopt']:
-                self._undo_in(name)
+                for link_name, link in sorted(self._undo_in(name).items()):
+                    links.delete_op(plan, name, link_name, link['kind'])
             else:
                 plan.warnings.append(ownership.left_alone('network namespace', name, '', alias))
         for i, r in enumerate(topo['routes']):
@@ -251,12 +252,13 @@ class LabPlanner:
             link = state['links'].get(iface['name'])
             if link is None:
                 continue
+            if not self._adopted(iface):  # not ours, not adopted: not even our addresses are taken off it
+                plan.warnings.append(ownership.left_alone(link['kind'], iface['name'], where(ns), link['ifalias']))
+                continue
             if iface['addresses'] and state['addresses'] is not None:
                 d = {'interface': iface['name'], 'netns': ns, 'wanted': set(iface['addresses']), 'exclusive': False,
                      'state': 'absent'}
                 self._entry('addresses', None, address.KIND, d)
-            if not self._adopted(iface):
-                plan.warnings.append(ownership.left_alone(link['kind'], iface['name'], where(ns), link['ifalias']))
         return ours
 
     def _adopted(self, iface):

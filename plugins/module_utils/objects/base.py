@@ -29,8 +29,8 @@ class Kind:
 
     def lock(self, d):
         """The name of the lock a module run takes: runs on the same object wait for each other."""
-        return '%s/%s' % (self.name, d.get('name') or d.get('interface') or d.get('destination')
-                          or d.get('source') or d.get('dest'))
+        return '%s/%s/%s' % (self.name, d.get('netns') or 'host', d.get('name') or d.get('interface')
+                             or d.get('destination') or d.get('source') or d.get('dest'))
 
     def desired(self, params):
         """Validate (pure) -> the normalised desired state; raises ParamError naming the parameter."""

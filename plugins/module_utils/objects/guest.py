@@ -124,6 +124,7 @@ class Guest(Kind):
                 raise ParamError(param, "'%s' does not exist (or is not a file)" % d[param])
         recorded = qemu.read_config(paths)
         local = {'pid': qemu.read_pid(paths), 'recorded': recorded, 'pids': qemu.find_pids(paths),
+                 'lab': ownership.guest_lab(paths),
                  'run_dir': os.path.isdir(paths.run), 'state_dir': os.path.isdir(paths.state),
                  'pidfile': os.path.exists(paths.pidfile), 'cfg': None, 'accel_reason': None}
         if d['state'] == 'running':
@@ -170,6 +171,11 @@ class Guest(Kind):
     def plan(self, plan, d):
         local = plan.local
         before = self.view(d, plan.snapshot, local)
+        if before['state'] != 'absent' and local['lab'] != plan.lab:  # a guest is its starter's
+            started_by = "lab '%s'" % local['lab'] if local['lab'] else 'the qemu_guest module'
+            this = 'module' if plan.lab is None else "lab '%s'" % plan.lab
+            raise ParamError('name', "guest '%s' was started by %s, not by this %s; manage it there, or choose "
+                                     "another name" % (d['name'], started_by, this))
         if d['state'] == 'absent':
             return self._plan_absent(plan, d, local, before)
         if d['state'] == 'stopped':
@@ -205,18 +211,20 @@ class Guest(Kind):
     def _tap(plan, nic):
         name, bridge = nic['tap'], nic['bridge']
         tap = plan.link(HOST, name)
+        mark = {'ifalias': TAP_OWNER}
         if tap is None:
-            def create(visit):
-                create_tap(name)
-                visit.ipr.link('set', index=visit.index(name), ifalias=TAP_OWNER, master=visit.index(bridge),
-                               state='up')
-            plan.add(Op("create TAP '%s' on bridge '%s'" % (name, bridge), create, undo=links.delete_link(name),
+            # two ops, so that a failure of the second still finds the TAP in the rollback
+            plan.add(Op("create TAP '%s'" % name, lambda v: create_tap(name), undo=links.delete_link(name),
                         phase=PHASE_SERVICES, makes=[(HOST, name)]))
-            return
+        elif ownership.owned(tap['ifalias'], TAP_OWNER) or plan.owns(HOST, name, tap):
+            mark = {'ifalias': TAP_OWNER} if plan.unmarked(HOST, name, tap) else {}
+        else:  # someone else's TAP (libvirt's vnet0, say): never enslaved to our bridge
+            raise ownership.foreign('nics', 'the host namespace', name, 'a TAP that vnetlab did not create',
+                                    'give the NIC another tap name')
         br = plan.link(HOST, bridge)
-        if br is None or tap['master'] != br['index'] or not tap['up']:
-            plan.add(Op("enslave TAP '%s' to '%s' and set it up" % (name, bridge),
-                        lambda v: v.ipr.link('set', index=v.index(name), master=v.index(bridge), state='up'),
+        if tap is None or mark or br is None or tap['master'] != br['index'] or not tap['up']:
+            plan.add(Op("enslave TAP '%s' to bridge '%s' and set it up" % (name, bridge),
+                        lambda v: v.ipr.link('set', index=v.index(name), master=v.index(bridge), state='up', **mark),
                         phase=PHASE_SERVICES))
 
     @staticmethod
@@ -231,12 +239,15 @@ class Guest(Kind):
             with locks.hold('guest/' + name, "guest '%s'" % name):
                 qemu.start(name, cfg, paths)
                 if plan.lab is not None:
-                    ownership.mark_guest(paths.run, plan.lab)
-            qemu.wait_until(paths, d['wait_for'], d['wait_timeout'])
+                    ownership.mark_guest(paths, plan.lab)
         plan.add(Op("prepare disks of guest '%s'" % name, lambda v: qemu.prepare_disks(cfg, paths), undo=undo_prepare,
                     local=True, phase=PHASE_SERVICES))
         plan.add(Op("start guest '%s' (%s, %s)" % (name, cfg['arch'], cfg['accel']), start,
                     undo=lambda v: qemu.stop(paths, 0), local=True, phase=PHASE_SERVICES))
+        # its own op: when the guest never gets ready, the start above is in the rollback (QEMU stopped)
+        plan.add(Op("wait for guest '%s' (%s)" % (name, d['wait_for']),
+                    lambda v: qemu.wait_until(paths, d['wait_for'], d['wait_timeout']), local=True,
+                    phase=PHASE_SERVICES))
 
     @staticmethod
     def _stop_op(d, phase=PHASE_SERVICES):

@@ -9,7 +9,7 @@ __metaclass__ = type
 
 from ansible_collections.vnetlab.linux.plugins.module_utils import ownership
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import Op
-from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError, VnetlabError
+from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import where
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.base import PHASE_DELETE, phase_of
 
@@ -81,7 +81,7 @@ def set_attrs(plan, netns, name, link, mtu=None, master=None, master_param='mast
     """The owner mark (of a link we create), MTU, master and up of one link in one request (only what
     differs)."""
     attrs = {}
-    if link is None or plan.unmarked(netns, name, link):
+    if (link is None or plan.unmarked(netns, name, link)) and (netns, name) not in plan.adopted:
         attrs['ifalias'] = plan.owner  # the kernel ignores an alias in the creating request
     if mtu and (link is None or link['mtu'] != mtu):
         attrs['mtu'] = mtu
@@ -116,7 +116,3 @@ def require_kind(param, netns, name, link, kind):
     if link is not None and link['kind'] != kind:
         raise ParamError(param, "'%s' already exists in %s as a %s link, not a %s; choose another name or remove "
                                 "that link" % (name, where(netns), link['kind'], kind))
-
-
-def not_found(param, netns, name):
-    return VnetlabError("%s: '%s' does not exist in %s" % (param, name, where(netns)))

@@ -48,9 +48,10 @@ class Nat(Kind):
     def read_local(self, d, snapshot):
         host = snapshot[HOST]
         uplink = d['out_interface']
+        extra = []
         if uplink is None and d['state'] == 'absent':
             installed = firewall.installed_uplinks(d['source'])  # what we installed, wherever it points
-            uplink = installed[0] if installed else None
+            uplink, extra = (installed[0], installed[1:]) if installed else (None, [])
         if uplink is None and d['state'] == 'present':
             names = dict((v['index'], n) for n, v in host['links'].items())
             defaults = [r for r in host['routes'] if r['dst'] == 'default' and r['family'] == 2]
@@ -62,6 +63,8 @@ class Nat(Kind):
         cur = firewall.current(d['source'], uplink) if uplink else {
             'nftables': False, 'iptables': False, 'iptables_forward': False, 'iptables_any': False}
         return {'uplink': uplink, 'backend': backend, 'current': cur, 'ip_forward': read_sysctl(FORWARD),
+                'saved': sysctl.read_saved(FORWARD, None),
+                'also': [(u, firewall.current(d['source'], u)) for u in extra],  # the default route moved between runs
                 'held': sysctl.Held(FORWARD, None).holders(),
                 'refuses': firewall.iptables_forward_refuses() if d['state'] == 'present' else False,
                 }
@@ -108,23 +111,26 @@ class Nat(Kind):
 
     @staticmethod
     def _plan_absent(plan, d, local, before):
-        source, uplink, cur = d['source'], local['uplink'], local['current']
+        source = d['source']
         n = len(plan.ops)
-        if uplink and cur['nftables']:
-            plan.add(Op('delete nftables rules for %s out of %s' % (source, uplink),
-                        lambda v: firewall.nft_remove(source, uplink), local=True, phase=PHASE_DELETE))
-        if uplink and cur['iptables_any']:
-            rules = firewall.ipt_rules(source, uplink)
-            plan.add(Op('delete iptables rules for %s out of %s' % (source, uplink),
-                        lambda v: firewall.ipt_remove(rules), local=True, phase=PHASE_DELETE))
-        holder = ownership.nat_tag(source, uplink) if uplink else None
-        if holder in local['held']:
-            # the last NAT to go puts the value found before the first one back
-            plan.add(sysctl.release_op(FORWARD, holder=holder, phase=PHASE_DELETE))
+        holders = []
+        for uplink, cur in [(local['uplink'], local['current'])] + local['also']:
+            if uplink and cur['nftables']:
+                plan.add(Op('delete nftables rules for %s out of %s' % (source, uplink),
+                            lambda v, u=uplink: firewall.nft_remove(source, u), local=True, phase=PHASE_DELETE))
+            if uplink and cur['iptables_any']:
+                rules = firewall.ipt_rules(source, uplink)
+                plan.add(Op('delete iptables rules for %s out of %s' % (source, uplink),
+                            lambda v, r=rules: firewall.ipt_remove(r), local=True, phase=PHASE_DELETE))
+            holder = ownership.nat_tag(source, uplink) if uplink else None
+            if holder in local['held']:
+                # the last NAT to go puts the value found before the first one back
+                plan.add(sysctl.release_op(FORWARD, holder=holder, phase=PHASE_DELETE))
+                holders.append(holder)
         if len(plan.ops) == n:
             return before
-        original = sysctl.read_saved(FORWARD, None)
-        last = local['held'] == [holder]
+        original = local['saved']
+        last = sorted(local['held']) == sorted(holders)
         return dict(before, state='absent', iptables_forward_rules=False,
                     ip_forward=original if last and original is not None else before['ip_forward'])
 

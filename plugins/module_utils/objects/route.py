@@ -14,7 +14,7 @@ from ansible_collections.vnetlab.linux.plugins.module_utils.engine import Op, Pl
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST, where
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.netlink import (
-    RT_TABLE_MAIN, RTPROT_BOOT, RTPROT_STATIC)
+    RT_TABLE_MAIN, RTPROT_BOOT, RTPROT_STATIC, RTPROT_VNETLAB)
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.base import PHASE_DELETE, Kind, phase_of
 from ansible_collections.vnetlab.linux.plugins.module_utils.validate import (
     check_ifname, check_netns, parse_address, parse_network)
@@ -49,7 +49,7 @@ def route_spec(d, metric):
     """The netlink request's keys for d's destination/gateway/metric."""
     dst = d['dst']
     spec = {'family': socket.AF_INET6 if d['version'] == 6 else socket.AF_INET, 'table': RT_TABLE_MAIN,
-            'dst_len': dst.prefixlen if dst else 0}
+            'dst_len': dst.prefixlen if dst else 0, 'proto': RTPROT_VNETLAB}
     if dst is not None:
         spec['dst'] = str(dst.network_address)
     if d['gw'] is not None:
@@ -61,7 +61,11 @@ def route_spec(d, metric):
 
 def is_user_route(r):
     """Routes someone added (not the kernel's, not from RA/DHCP): the only ones a lab may prune."""
-    return r['proto'] in (RTPROT_BOOT, RTPROT_STATIC)
+    return r['proto'] in (RTPROT_BOOT, RTPROT_STATIC, RTPROT_VNETLAB)
+
+
+def is_ours(r):
+    return r['proto'] == RTPROT_VNETLAB
 
 
 def delete_read_route(plan, netns, r, why=''):
@@ -123,7 +127,12 @@ class Route(Kind):
         if d['state'] == 'absent':
             if m is None:
                 return before
+            if netns is HOST and not is_ours(m):  # the host's routes are never ours to delete
+                plan.warnings.append("the route to %s in the host namespace was not added by vnetlab (proto %s): "
+                                     "left alone" % (dst_text(d['dst']), m['proto']))
+                return before
             spec = route_spec(d, m['metric'])
+            del spec['proto']
             plan.add(Op("delete route to %s in %s" % (dst_text(d['dst']), where(netns)),
                         lambda v: v.ipr.route('del', **spec), netns=netns, phase=PHASE_DELETE))
             return dict(netns=netns, destination=d['destination'], state='absent')
@@ -138,6 +147,10 @@ class Route(Kind):
         if m is not None and (gateway is None or m['gateway'] == gateway) and \
                 (device is None or plan.name_of(netns, m['oif']) == device):
             return before
+        if m is not None and netns is HOST and not is_ours(m):
+            raise ParamError('destination', "a route to %s already exists in the host namespace (via %s, not added "
+                                            "by vnetlab); vnetlab does not replace the host's routes"
+                             % (dst_text(d['dst']), m['gateway'] or plan.name_of(netns, m['oif'])))
         metric = d['metric'] if d['metric'] is not None else (m['metric'] if m else None)
         verb = 'replace' if m is not None else 'add'
         spec = route_spec(d, metric)
@@ -147,7 +160,8 @@ class Route(Kind):
             if device is not None:
                 kwargs['oif'] = visit.index(device)
             visit.ipr.route(verb, **kwargs)
-        undo = (lambda v: v.ipr.route('del', **spec)) if verb == 'add' else None
+        undo = (lambda v: v.ipr.route('del', **dict((k, x) for k, x in spec.items() if k != 'proto'))) \
+            if verb == 'add' else None
         plan.add(Op("%s route to %s%s in %s" % (verb, dst_text(d['dst']), ' via %s' % gateway if gateway else '',
                                                 where(netns)), do, undo=undo, netns=netns, phase=phase_of(netns)))
         return dict(before, state='present', gateway=gateway or (m and m['gateway']),

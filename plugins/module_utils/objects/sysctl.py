@@ -102,13 +102,13 @@ def read_saved(name, netns):
 def set_op(name, old, value, netns=HOST, holder='vnetlab', action=None, phase=None):
     """Set name to value for holder, remembering the original once; the undo puts `old` back."""
     def do(visit):
-        with locks.hold('host', 'the host firewall and settings'):
+        with locks.host():
             if old != value:
                 write_sysctl(name, value, netns)
             Held(name, netns).take(holder, old, value)
 
     def undo(visit):
-        with locks.hold('host', 'the host firewall and settings'):
+        with locks.host():
             held = Held(name, netns)
             held.release(holder)
             if old != value:
@@ -123,7 +123,7 @@ def release_op(name, netns=HOST, holder='vnetlab', why='', phase=None):
     """holder lets go; the last one puts the original back if the value is still ours (else leaves it,
     with a warning). -> Op"""
     def do(visit):
-        with locks.hold('host', 'the host firewall and settings'):
+        with locks.host():
             held = Held(name, netns)
             held.release(holder)
             if held.holders():

@@ -150,6 +150,9 @@ class Veth(Kind):
             a = b = None
         elif a is not None and not self.ours(plan, (a_ns, a), (b_ns, b)):
             links.claim(plan, d, a_ns, d['name'], a, 'veth')
+            # adopted: both ends, where they are and where they go - never marked, never exclusive
+            for (end, ns_param, _m), (ns, _link) in zip(ENDS, found):
+                plan.adopted.update([(ns, d[end]), (d[ns_param], d[end])])
         if a is None:
             self._create(plan, d)
             found = [(d['netns'], None), (d['peer_netns'], None)]
