@@ -59,27 +59,15 @@ EXAMPLES = r'''
   vnetlab.linux.sysctl:
     name: net.bridge.bridge-nf-call-iptables
     value: "0"
-    holder:
-    description:
-      - Who holds the setting (a lab, a role). Several holders may hold one parameter at one value; the value
-        found before the first change is put back when the last holder releases it (O(state=absent)), and
-        only if the parameter still has the value vnetlab set - otherwise it is left as it is, with a warning.
-    type: str
-    default: vnetlab
-  ignore_missing: true
+    holder: lab-b
+    ignore_missing: true
 
 - name: Teardown - put back the value found before
   vnetlab.linux.sysctl:
     name: net.bridge.bridge-nf-call-iptables
     state: absent
-    holder:
-    description:
-      - Who holds the setting (a lab, a role). Several holders may hold one parameter at one value; the value
-        found before the first change is put back when the last holder releases it (O(state=absent)), and
-        only if the parameter still has the value vnetlab set - otherwise it is left as it is, with a warning.
-    type: str
-    default: vnetlab
-  ignore_missing: true
+    holder: lab-b
+    ignore_missing: true
 '''
 
 RETURN = r'''
