@@ -6,7 +6,7 @@
 Every object vnetlab makes carries a mark naming its owner:
   * a link: its ifalias - `vnetlab` when a resource module made it, `vnetlab:<lab>` when a lab did;
   * a namespace: the mark on its loopback;
-  * a guest started by a lab: a file `lab` in its runtime directory holding the lab's name;
+  * a guest or DHCP server started by a lab: a file `lab` in its runtime directory holding the lab's name;
   * NAT rules: the comment `vnetlab <source> <uplink>` (nftables: in our own table `ip vnetlab`).
 Planners ask `owned(alias, owner)` before they replace or delete anything, and `foreign()` builds the
 refusal that names the object and what makes it someone else's.
@@ -23,7 +23,7 @@ import os
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError
 
 PREFIX = 'vnetlab'
-GUEST_LAB_FILE = 'lab'  # in a guest's runtime directory: the name of the lab that started it
+STARTER_FILE = 'lab'  # in a guest's or DHCP server's runtime directory: the name of the lab that started it
 
 
 def mark(lab=None):
@@ -84,22 +84,31 @@ def nat_tag(source, uplink):
     return '%s %s %s' % (PREFIX, source, uplink)
 
 
-def guest_lab(paths):
-    """The lab that started a guest (None: the qemu_guest module), from its runtime directory or - after a
-    reboot emptied /run - from its state directory beside its disk."""
+def started_by(paths):
+    """The lab that started a process we supervise - a guest, a DHCP server - (None: its module), from
+    its runtime directory or - after a reboot emptied /run - from its state directory (a guest's disk)."""
     for d in (paths.run, paths.state):
         try:
-            with open(os.path.join(d, GUEST_LAB_FILE)) as f:
+            with open(os.path.join(d, STARTER_FILE)) as f:
                 return f.read().strip() or None
         except OSError:
             continue
     return None
 
 
-def mark_guest(paths, lab):
+def check_starter(param, what, started, lab, module):
+    """A supervised process is managed only by what started it: its lab, or (started None) its module."""
+    if started != lab:
+        by = "lab '%s'" % started if started else module
+        this = 'module' if lab is None else "lab '%s'" % lab
+        raise ParamError(param, "%s was started by %s, not by this %s; manage it there, or choose another name"
+                         % (what, by, this))
+
+
+def mark_started(paths, lab):
     for d in (paths.run, paths.state):
         if os.path.isdir(d):
-            write_atomic(os.path.join(d, GUEST_LAB_FILE), lab + '\n')
+            write_atomic(os.path.join(d, STARTER_FILE), lab + '\n')
 
 
 # Crash safety. The kernel ignores an alias in the request that creates a link, so a run killed between

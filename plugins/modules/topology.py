@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 ---
 module: topology
-short_description: Apply a whole declared lab (namespaces, bridges, veths, addresses, routes, guests, NAT) in one task
+short_description: Apply a whole declared lab (namespaces, bridges, veths, routes, DHCP, guests, NAT) in one task
 version_added: "0.1.0"
 description:
   - Reads a lab declared as data - namespaces, bridges, veth pairs with their addresses and bridge
@@ -24,9 +24,13 @@ description:
     anything of another lab or of the host.
   - Addresses listed for an interface are exclusive - others are removed (IPv6 link-local ones are
     never touched); an interface without an C(addresses) key keeps whatever it has.
-  - C(guests) and C(nat) entries take the options of M(vnetlab.linux.qemu_guest) and
-    M(vnetlab.linux.nat_masquerade) (all but C(state)) and run through the same engine as those modules,
-    after the network on the way up and before it on the way down.
+  - C(dhcp), C(guests) and C(nat) entries take the options of M(vnetlab.linux.dhcp),
+    M(vnetlab.linux.qemu_guest) and M(vnetlab.linux.nat_masquerade) (all but C(state)) and run through the
+    same engine as those modules, after the network on the way up (DHCP before the guests) and before it
+    on the way down.
+  - A C(dhcp) entry's domain is the lab's name; every declared guest with a NIC on its bridge gets a
+    static lease (its C(hosts) entry, or the next free address of the range in declared order) and its
+    name in DNS, and every namespace with an address in the bridge's subnet gets its name in DNS.
   - A failure half-way rolls back what the task had already changed.
 options:
   src:
@@ -42,7 +46,7 @@ options:
         passes for O(src), because Ansible hands text on as it is but walks every node of a big dict).
         Mutually exclusive with O(src).
       - "Top-level keys: C(lab) (required, the lab's name), C(description), C(namespaces), C(bridges),
-        C(veths), C(routes), C(guests), C(nat)."
+        C(veths), C(routes), C(dhcp), C(guests), C(nat)."
     type: raw
   state:
     description:

@@ -4,8 +4,11 @@ Modules are executed the way Ansible executes them (a Python process reading ANS
 under two interpreters: this venv's Python with PyPI's pyroute2 0.9.x, and Debian's /usr/bin/python3
 with the distro's python3-pyroute2 0.7.x - the two API generations the engine must support.
 """
+import glob
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import uuid
@@ -125,6 +128,11 @@ class Names:
         for entry in ipj('link', 'show'):
             if entry['ifname'].startswith(self.tag):
                 ip('link', 'del', entry['ifname'], check=False)
+        for pid, cmdline in processes():  # DHCP servers of a failed test's bridges
+            if b'/run/vnetlab/dhcp/' + self.tag.encode() in cmdline:
+                os.kill(int(pid), signal.SIGKILL)
+        for d in glob.glob('/run/vnetlab/dhcp/%s*' % self.tag):
+            shutil.rmtree(d, ignore_errors=True)
 
 
 @pytest.fixture
@@ -134,17 +142,23 @@ def names():
     n.cleanup()
 
 
-def leftovers():
-    found = [('netns', n.split(' ')[0]) for n in ip('netns', 'list').split('\n') if n.startswith(PREFIX)]
-    found += [('link', x['ifname']) for x in ipj('link', 'show') if x['ifname'].startswith(PREFIX)]
+def processes():
     for pid in os.listdir('/proc'):
         try:
             with open('/proc/%s/cmdline' % pid, 'rb') as f:
-                cmdline = f.read()
+                yield pid, f.read()
         except (IOError, OSError):
             continue
+
+
+def leftovers():
+    found = [('netns', n.split(' ')[0]) for n in ip('netns', 'list').split('\n') if n.startswith(PREFIX)]
+    found += [('link', x['ifname']) for x in ipj('link', 'show') if x['ifname'].startswith(PREFIX)]
+    for pid, cmdline in processes():
         if b'process=vnetlab-' + PREFIX.encode() in cmdline or b'process=vnetlab-vq' in cmdline:
             found.append(('qemu process', pid))
+        if b'/run/vnetlab/dhcp/' + PREFIX.encode() in cmdline:
+            found.append(('dnsmasq process', pid))
     if os.path.exists('/run/vnetlab'):
         for dirpath, _dirs, files in os.walk('/run/vnetlab'):
             found += [('runtime file', os.path.join(dirpath, f)) for f in files]

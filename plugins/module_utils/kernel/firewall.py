@@ -68,27 +68,41 @@ def _host_lock(fn):
     return locked
 
 
-@_host_lock
 def nft_add(source, uplink):
     comment = tag(source, uplink)
-    script = '\n'.join([
-        'table ip %s {' % TABLE,
-        '  chain postrouting { type nat hook postrouting priority srcnat; policy accept; }',
-        '  chain forward { type filter hook forward priority filter; policy accept; }',
-        '}',
+    nft_apply([
         'add rule ip %s postrouting ip saddr %s oifname "%s" masquerade comment "%s"'
         % (TABLE, source, uplink, comment),
         'add rule ip %s forward ip saddr %s oifname "%s" accept comment "%s"' % (TABLE, source, uplink, comment),
         'add rule ip %s forward ip daddr %s iifname "%s" ct state established,related accept comment "%s"'
-        % (TABLE, source, uplink, comment),
-        ''])
-    _run(['nft', '-f', '-'], 'adding nftables rules', stdin=script)
+        % (TABLE, source, uplink, comment)])
+
+
+def nft_remove(source, uplink):
+    nft_delete(tag(source, uplink))
+
+
+# Our table's chains; `nft -f` adds what is missing and leaves what exists as it is.
+CHAINS = [
+    '  chain prerouting { type nat hook prerouting priority dstnat; policy accept; }',
+    '  chain output { type nat hook output priority -100; policy accept; }',
+    '  chain postrouting { type nat hook postrouting priority srcnat; policy accept; }',
+    '  chain forward { type filter hook forward priority filter; policy accept; }',
+]
 
 
 @_host_lock
-def nft_remove(source, uplink):
+def nft_apply(rules):
+    """Add rules (`add rule ip vnetlab ...` lines) to our table, its chains made first, in one transaction."""
+    script = ['table ip %s {' % TABLE] + CHAINS + ['}'] + rules + ['']
+    _run(['nft', '-f', '-'], 'adding nftables rules', stdin='\n'.join(script))
+
+
+@_host_lock
+def nft_delete(comment):
+    """Delete every rule of our table that carries this comment; the table too once nothing else is in it."""
     rules = nft_rules() or {}
-    for chain, handle in rules.pop(tag(source, uplink), []):
+    for chain, handle in rules.pop(comment, []):
         _run(['nft', 'delete', 'rule', 'ip', TABLE, chain, 'handle', str(handle)], 'deleting an nftables rule')
     if not rules:  # nothing else of ours in the table: leave no table behind
         _run(['nft', 'delete', 'table', 'ip', TABLE], 'deleting the nftables table', ok_codes=(0, 1))

@@ -26,7 +26,8 @@ from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.netlink impor
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab import view
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import declared_links, interfaces
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects import (
-    address, bridge, guest, links, nat, netns, route, veth)
+    address, bridge, dhcp, guest, links, nat, netns, route, veth)
+from ansible_collections.vnetlab.linux.plugins.module_utils.services import dnsmasq
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.base import (
     PHASE_EARLY, PHASE_HOST, PHASE_NAMESPACES)
 
@@ -73,7 +74,12 @@ def lock_name(topo):
 
 def owned_guests(lab):
     """Names of the guests this lab started (by the mark in their runtime directories)."""
-    return [name for name in qemu.guest_names() if ownership.guest_lab(qemu.Paths(name)) == lab]
+    return [name for name in qemu.guest_names() if ownership.started_by(qemu.Paths(name)) == lab]
+
+
+def owned_servers(lab):
+    """Bridges whose DHCP server this lab started."""
+    return [name for name in dnsmasq.server_names() if ownership.started_by(dnsmasq.Paths(name)) == lab]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -118,34 +124,43 @@ class LabPlanner:
 
     # -- services: guests and NAT, their own local reads ----------------------------------------
     def services(self, present):
-        """Guests and NAT: after the network on the way up, before it on the way down."""
+        """DHCP servers, guests and NAT: after the network on the way up (DHCP before the guests that ask
+        it for an address), before it on the way down."""
         topo = self.topo
-        declared = set(g['name'] for g in topo['guests'])
-        entries = []
-        owned = owned_guests(topo['lab'])
+        entries = self._gone('guests', guest.KIND, owned_guests(topo['lab']), [g['name'] for g in topo['guests']],
+                             present, lambda name: dict(name=name, nics=[]), "guest '%s'")
+        entries += self._gone('dhcp', dhcp.KIND, owned_servers(topo['lab']), [d['bridge'] for d in topo['dhcp']],
+                              present, lambda name: dict(bridge=name), "DHCP on bridge '%s'")
         if not present:
-            for name in sorted(declared - set(owned)):
+            declared = set(g['name'] for g in topo['guests'])
+            for name in sorted(declared - set(owned_guests(topo['lab']))):
                 if qemu.read_pid(qemu.Paths(name)) or qemu.read_config(qemu.Paths(name)):
                     self.plan.warnings.append("guest '%s' is declared but was not started by lab '%s'; left alone"
                                               % (name, topo['lab']))
-        if not present or self.prune:
-            for name in owned:
-                if name not in declared or not present:
-                    d = guest.KIND.desired(dict(_defaults(guest.OPTIONS), name=name, state='absent', nics=[]))
-                    label = "guest '%s'" % name + (' (no longer declared)' if name not in declared else '')
-                    entries.append(('guests', None, guest.KIND, d, label))
-        sections = ('guests', 'nat') if present else ('nat',)
-        for section in sections:
-            kind = guest.KIND if section == 'guests' else nat.KIND
+        labels = {'dhcp': lambda d: "DHCP on bridge '%s'" % d['bridge'], 'guests': lambda d: "guest '%s'" % d['name'],
+                  'nat': lambda d: 'nat for %s' % d['source']}
+        kinds = {'dhcp': dhcp.KIND, 'guests': guest.KIND, 'nat': nat.KIND}
+        for section in (('dhcp', 'guests', 'nat') if present else ('nat',)):
             for i, d in enumerate(topo[section]):
                 if not present:
                     d = dict(d, state='absent')
-                label = "guest '%s'" % d['name'] if section == 'guests' else 'nat for %s' % d['source']
-                if present or section == 'nat':
-                    entries.append((section, i, kind, d, label))
+                entries.append((section, i, kinds[section], d, labels[section](d)))
         for section, i, kind, d, label in entries:
             local = kind.read_local(d, self.plan.snapshot)
             self._entry(section, i, kind, d, label, local)
+
+    def _gone(self, section, kind, owned, declared, present, ident, label):
+        """Entries that stop what the lab started: all of it on the way down, what it no longer declares
+        when pruning."""
+        out = []
+        if present and not self.prune:
+            return out
+        for name in owned:
+            if name not in declared or not present:
+                d = kind.desired(dict(_defaults(kind.OPTIONS), state='absent', **ident(name)))
+                out.append((section, None, kind, d, label % name + (' (no longer declared)'
+                                                                       if name not in declared else '')))
+        return out
 
     # -- state: present -------------------------------------------------------------------------
     def present(self):

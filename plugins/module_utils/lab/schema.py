@@ -11,13 +11,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ipaddress
 import re
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.vnetlab.linux.plugins.module_utils import ownership
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError, VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST
-from ansible_collections.vnetlab.linux.plugins.module_utils.objects import bridge, guest, nat, netns, route, veth
+from ansible_collections.vnetlab.linux.plugins.module_utils.objects import bridge, dhcp, guest, nat, netns, route, veth
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.route import dst_text, gateway_problem
 from ansible_collections.vnetlab.linux.plugins.module_utils.validate import parse_interface_cidr
 
@@ -35,6 +36,7 @@ SECTIONS = {
     'bridges': (bridge.KIND, 'present', ()),
     'veths': (veth.KIND, 'present', ('recreate',)),  # a lab always replaces its own links in the way
     'routes': (route.KIND, 'present', ()),
+    'dhcp': (dhcp.KIND, 'present', ()),
     'guests': (guest.KIND, 'running', ()),
     'nat': (nat.KIND, 'present', ()),
 }
@@ -167,6 +169,8 @@ def normalize(data, positions=None, source=None):
             fail((section,), 'must be a list')
         topo[section] = [_entry(section, item, (section, i), fail) for i, item in enumerate(items)]
     _check_references(topo, fail)
+    for i, entry in enumerate(topo['dhcp']):
+        _complete_dhcp(topo, entry, data['dhcp'][i], ('dhcp', i), fail)
     return topo
 
 
@@ -212,7 +216,7 @@ def _entry(section, item, path, fail):
 
 
 MODULES = {'namespaces': 'netns', 'bridges': 'bridge', 'veths': 'veth', 'routes': 'route', 'guests': 'qemu_guest',
-           'nat': 'nat_masquerade'}
+           'nat': 'nat_masquerade', 'dhcp': 'dhcp'}
 
 
 def _check_references(topo, fail):
@@ -263,12 +267,74 @@ def _check_references(topo, fail):
         if key in routes:
             fail(path + ('destination',), 'the route to %s in %s is declared twice' % (key[1], _where(key[0])))
         routes.add(key)
-    for section, ident in (('guests', 'name'), ('nat', 'source')):
+    for section, ident in (('guests', 'name'), ('nat', 'source'), ('dhcp', 'bridge')):
         seen = {}
         for i, entry in enumerate(topo[section]):
             if entry[ident] in seen:
                 fail((section, i), "'%s' is already declared at %s[%d]" % (entry[ident], section, seen[entry[ident]]))
             seen[entry[ident]] = i
+
+
+def _complete_dhcp(topo, d, item, path, fail):
+    """What a DHCP server of a lab knows from the rest of the topology: its domain is the lab's name; each
+    declared guest with a NIC on the bridge gets a static lease (a `hosts:` entry keeps its address, the
+    others get the first free addresses of the range, in declared order) and its name in DNS; each
+    namespace with an address in the bridge's subnet gets its name in DNS."""
+    bridges = [b for b in topo['bridges'] if b['netns'] is HOST and b['name'] == d['bridge']]
+    if 'domain' not in item:
+        d['domain'] = dhcp.check_domain('domain', re.sub('[^a-z0-9.-]', '-', topo['lab']).strip('-.') or 'lab')
+    d['bridge_addresses'] = list(bridges[0]['addresses'] or []) if bridges else []
+    nets = [a.network for a in d['bridge_addresses'] if a.version == 4]
+    hosts = dict((h['name'], h) for h in d['hosts'])
+    taken = set(h['ip'] for h in d['hosts']) | set(r['ip'] for r in d['records'])
+    taken.update(str(a.ip) for a in d['bridge_addresses'])
+    free = _addresses(d['range_start'], d['range_end'], taken)
+    for g in topo['guests']:
+        for i, nic in enumerate(g['nic_list']):
+            if nic['bridge'] != d['bridge']:
+                continue
+            name = dhcp_label(g['name'])
+            if name in hosts:
+                hosts[name]['mac'] = hosts[name]['mac'] or nic['mac']
+                continue
+            ip = next(free, None)
+            if ip is None:
+                fail(path + ('range_end',), "no free address left in %s-%s for guest '%s'"
+                     % (d['range_start'], d['range_end'], g['name']))
+            hosts[name] = {'name': name, 'ip': ip, 'mac': nic['mac'], 'nic': i}
+            d['hosts'].append(hosts[name])
+    names = set(hosts) | set(r['name'] for r in d['records'])
+    for iface in interfaces(topo):
+        name = dhcp_label(iface['netns']) if iface['netns'] is not HOST else None
+        for a in iface['addresses'] or []:
+            if name and name not in names and any(a.ip in n for n in nets):
+                d['records'].append({'name': name, 'ip': str(a.ip)})
+                names.add(name)
+
+
+def dhcp_label(name):
+    """A guest's or namespace's name as a DNS label."""
+    return re.sub('[^a-z0-9-]', '-', name.lower()).strip('-')[:63] or 'host'
+
+
+def _addresses(start, end, taken):
+    ip, last = ipaddress.ip_address(start), ipaddress.ip_address(end)
+    while ip <= last:
+        if str(ip) not in taken:
+            yield str(ip)
+        ip += 1
+
+
+def lab_leases(topo):
+    """{guest name: [ip of each NIC with a static lease]} - where a lab's guests can be reached."""
+    out = {}
+    for d in topo['dhcp']:
+        by_name = dict((h['name'], h) for h in d['hosts'])
+        for g in topo['guests']:
+            h = by_name.get(dhcp_label(g['name']))
+            if h is not None and any(n['bridge'] == d['bridge'] for n in g['nic_list']):
+                out.setdefault(g['name'], []).append(h['ip'])
+    return out
 
 
 def _claim(links, key, path, kind, fail):

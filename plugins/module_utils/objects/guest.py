@@ -124,7 +124,7 @@ class Guest(Kind):
                 raise ParamError(param, "'%s' does not exist (or is not a file)" % d[param])
         recorded = qemu.read_config(paths)
         local = {'pid': qemu.read_pid(paths), 'recorded': recorded, 'pids': qemu.find_pids(paths),
-                 'lab': ownership.guest_lab(paths),
+                 'lab': ownership.started_by(paths),
                  'run_dir': os.path.isdir(paths.run), 'state_dir': os.path.isdir(paths.state),
                  'pidfile': os.path.exists(paths.pidfile), 'cfg': None, 'accel_reason': None}
         if d['state'] == 'running':
@@ -171,11 +171,8 @@ class Guest(Kind):
     def plan(self, plan, d):
         local = plan.local
         before = self.view(d, plan.snapshot, local)
-        if before['state'] != 'absent' and local['lab'] != plan.lab:  # a guest is its starter's
-            started_by = "lab '%s'" % local['lab'] if local['lab'] else 'the qemu_guest module'
-            this = 'module' if plan.lab is None else "lab '%s'" % plan.lab
-            raise ParamError('name', "guest '%s' was started by %s, not by this %s; manage it there, or choose "
-                                     "another name" % (d['name'], started_by, this))
+        if before['state'] != 'absent':  # a guest is its starter's
+            ownership.check_starter('name', "guest '%s'" % d['name'], local['lab'], plan.lab, 'the qemu_guest module')
         if d['state'] == 'absent':
             return self._plan_absent(plan, d, local, before)
         if d['state'] == 'stopped':
@@ -239,7 +236,7 @@ class Guest(Kind):
             with locks.hold('guest/' + name, "guest '%s'" % name):
                 qemu.start(name, cfg, paths)
                 if plan.lab is not None:
-                    ownership.mark_guest(paths, plan.lab)
+                    ownership.mark_started(paths, plan.lab)
         plan.add(Op("prepare disks of guest '%s'" % name, lambda v: qemu.prepare_disks(cfg, paths), undo=undo_prepare,
                     local=True, phase=PHASE_SERVICES))
         plan.add(Op("start guest '%s' (%s, %s)" % (name, cfg['arch'], cfg['accel']), start,

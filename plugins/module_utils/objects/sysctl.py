@@ -119,6 +119,15 @@ def set_op(name, old, value, netns=HOST, holder='vnetlab', action=None, phase=No
     return Op(action or '%s for %s' % (text, holder), do, undo=undo, local=True, phase=phase)
 
 
+def hold(plan, name, value, holder, phase, action=None):
+    """Plan holding name=value for holder (in the host namespace): set it if it differs, else only join the
+    holders so that the last one to let go puts the original back."""
+    current, held = read_sysctl(name) or '0', Held(name, HOST).holders()  # '0': an interface made later
+    if current != value or (held and holder not in held):
+        plan.add(set_op(name, current, value, holder=holder, phase=phase,
+                        action=action if current != value else None))
+
+
 def release_op(name, netns=HOST, holder='vnetlab', why='', phase=None):
     """holder lets go; the last one puts the original back if the value is still ours (else leaves it,
     with a warning). -> Op"""

@@ -1,0 +1,125 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vnetlab contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Port forwards: a port of the host (arriving on the uplink, and if asked from the host itself) to a
+guest's address and port - a DNAT plus forward accepts for exactly that flow, marked as ours.
+
+A forward is identified by (protocol, host port, uplink): its comment `vnetlab fwd <proto> <port>
+<uplink> <to>:<to_port>[ host]` names that key first, then where it points, so that the rules of a
+forward whose target changed are found and replaced. Rules (nftables, our table `ip vnetlab`; iptables:
+the same with `-m comment`):
+  * prerouting: arriving on the uplink for a local address and the port -> DNAT to the guest;
+  * forward: new DNATed connections to the guest's port, and that port's replies;
+  * from the host (`host`): output DNAT for local destinations (127.0.0.1 included), and a masquerade of
+    loopback sources towards the guest (with route_localnet on the guest's interface, objects/forward.py).
+Where the iptables FORWARD chain refuses (policy DROP, a REJECT), the forward accepts also go at its top.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import shutil
+
+from ansible_collections.vnetlab.linux.plugins.module_utils import ownership
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import firewall
+
+KEY_TAG = ownership.PREFIX + ' fwd'
+
+
+def key_text(proto, port, uplink):
+    return '%s %s %d %s ' % (KEY_TAG, proto, port, uplink)
+
+
+def comment(f):
+    return key_text(f['protocol'], f['port'], f['in_interface']) + '%s:%d%s' % (
+        f['to_address'], f['to_port'], ' host' if f['from_host'] else '')
+
+
+def parse_comment(text):
+    """A forward's comment -> its settings, or None when it is not a forward's."""
+    words = text.split(' ')
+    if len(words) not in (6, 7) or ' '.join(words[:2]) != KEY_TAG or ':' not in words[5]:
+        return None
+    address, port = words[5].rsplit(':', 1)
+    return {'protocol': words[2], 'port': int(words[3]), 'in_interface': words[4], 'to_address': address,
+            'to_port': int(port), 'from_host': len(words) == 7 and words[6] == 'host'}
+
+
+def nft_lines(f):
+    t, c, p = firewall.TABLE, comment(f), f['protocol']
+    to = '%s:%d' % (f['to_address'], f['to_port'])
+    lines = [
+        'add rule ip %s prerouting iifname "%s" fib daddr type local %s dport %d dnat to %s comment "%s"'
+        % (t, f['in_interface'], p, f['port'], to, c),
+        'add rule ip %s forward ip daddr %s %s dport %d ct status dnat accept comment "%s"'
+        % (t, f['to_address'], p, f['to_port'], c),
+        'add rule ip %s forward ip saddr %s %s sport %d ct state established,related accept comment "%s"'
+        % (t, f['to_address'], p, f['to_port'], c),
+    ]
+    if f['from_host']:
+        lines += [
+            'add rule ip %s output fib daddr type local %s dport %d dnat to %s comment "%s"' % (t, p, f['port'], to, c),
+            'add rule ip %s postrouting ip saddr 127.0.0.0/8 ip daddr %s %s dport %d masquerade comment "%s"'
+            % (t, f['to_address'], p, f['to_port'], c),
+        ]
+    return lines
+
+
+def ipt_rules(f, forward_only=False):
+    """(table, chain, args, insert?) of a forward's iptables rules."""
+    c = ['-m', 'comment', '--comment', comment(f)]
+    p, to = ['-p', f['protocol']], '%s:%d' % (f['to_address'], f['to_port'])
+    forward = [
+        ('filter', 'FORWARD', ['-d', f['to_address']] + p + ['--dport', str(f['to_port']), '-m', 'conntrack',
+                                                             '--ctstate', 'DNAT'] + c + ['-j', 'ACCEPT'], True),
+        ('filter', 'FORWARD', ['-s', f['to_address']] + p + ['--sport', str(f['to_port']), '-m', 'conntrack',
+                                                             '--ctstate', 'ESTABLISHED,RELATED'] + c + ['-j', 'ACCEPT'],
+         True),
+    ]
+    if forward_only:
+        return forward
+    rules = [('nat', 'PREROUTING', ['-i', f['in_interface'], '-m', 'addrtype', '--dst-type', 'LOCAL'] + p
+              + ['--dport', str(f['port'])] + c + ['-j', 'DNAT', '--to-destination', to], False)] + forward
+    if f['from_host']:
+        rules += [
+            ('nat', 'OUTPUT', ['-m', 'addrtype', '--dst-type', 'LOCAL'] + p + ['--dport', str(f['port'])] + c
+             + ['-j', 'DNAT', '--to-destination', to], False),
+            ('nat', 'POSTROUTING', ['-s', '127.0.0.0/8', '-d', f['to_address']] + p + ['--dport', str(f['to_port'])]
+             + c + ['-j', 'MASQUERADE'], False),
+        ]
+    return rules
+
+
+def installed(proto, port, uplink):
+    """{'nftables': [settings], 'iptables': [settings]} of the forwards installed for this key (normally
+    at most one each; more when a run was killed half-way through replacing one)."""
+    prefix = key_text(proto, port, uplink)
+    found = {'nftables': [], 'iptables': []}
+    if shutil.which('nft'):
+        found['nftables'] = [parse_comment(c) for c in (firewall.nft_rules() or {}) if c.startswith(prefix)]
+    texts = set()
+    for table in ('nat', 'filter'):
+        for line in firewall.ipt_listing(table):
+            if '"%s' % prefix in line:
+                texts.add(prefix + line.split('"%s' % prefix, 1)[1].split('"', 1)[0])
+    found['iptables'] = [parse_comment(t) for t in sorted(texts)]
+    return dict((k, [f for f in v if f]) for k, v in found.items())
+
+
+def add(f, backend, forward_accepts):
+    """Install a forward; forward_accepts: also at the top of iptables' FORWARD chain (it refuses)."""
+    if backend == 'nftables':
+        firewall.nft_apply(nft_lines(f))
+        if forward_accepts:
+            firewall.ipt_add(ipt_rules(f, forward_only=True))
+    else:
+        firewall.ipt_add(ipt_rules(f))
+
+
+def remove(f):
+    """Remove every rule of this forward, in both backends."""
+    if shutil.which('nft'):
+        firewall.nft_delete(comment(f))
+    if shutil.which('iptables'):
+        firewall.ipt_remove(ipt_rules(f))

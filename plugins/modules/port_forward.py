@@ -1,0 +1,124 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vnetlab contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: port_forward
+short_description: Forward a port of the host to a guest (DNAT plus forward accepts for exactly that flow)
+version_added: "0.2.0"
+description:
+  - Connections to O(port) of the host arriving on O(in_interface) (the uplink of a cloud VM with one
+    public address) are forwarded to O(to_address):O(to_port) - a guest on a lab bridge.
+  - Only that flow is admitted - new connections to the guest's port and their replies - not any traffic
+    into the lab.
+  - With O(from_host=true), the host itself reaches the guest through the port too, on any of its own
+    addresses including C(127.0.0.1) (C(ssh -p 2222 localhost)). Connections from a loopback address need
+    C(route_localnet) on the guest's interface; it is set to 1 and put back when the last forward that
+    needs it is removed.
+  - One forward per O(protocol), O(port) and O(in_interface); a changed target replaces its rules.
+  - Every rule carries the comment C(vnetlab fwd <protocol> <port> <uplink> <address>:<port>) (with nftables,
+    in our table C(ip vnetlab)); O(state=absent) removes exactly those rules.
+  - Where the host's iptables FORWARD chain has policy DROP or a REJECT/DROP rule, the forward accepts are
+    also inserted at its top, whatever the backend (as M(vnetlab.linux.nat_masquerade) does).
+options:
+  port:
+    description: The host's port.
+    type: int
+    required: true
+  protocol:
+    description: TCP or UDP.
+    type: str
+    choices: [tcp, udp]
+    default: tcp
+  to_address:
+    description: The guest's IPv4 address. Required with O(state=present).
+    type: str
+  to_port:
+    description: The guest's port. Default O(port).
+    type: int
+  in_interface:
+    description: The interface the port is reached on. Default the interface of the host's IPv4 default
+      route. With O(state=absent) and no O(in_interface), the forward of O(protocol) and O(port) is removed
+      from that interface.
+    type: str
+  from_host:
+    description: Also forward connections the host itself makes to O(port) of one of its own addresses.
+    type: bool
+    default: false
+  backend:
+    description: C(auto) uses nftables when the C(nft) command exists, else iptables.
+    type: str
+    choices: [auto, nftables, iptables]
+    default: auto
+  state:
+    description: Whether the forward exists.
+    type: str
+    choices: [present, absent]
+    default: present
+extends_documentation_fragment:
+  - vnetlab.linux.common
+notes:
+  - Guests also need a route back - their default gateway on the lab bridge is the host
+    (M(vnetlab.linux.dhcp) gives it; M(vnetlab.linux.nat_masquerade) lets them out).
+seealso:
+  - module: vnetlab.linux.nat_masquerade
+  - module: vnetlab.linux.dhcp
+  - module: vnetlab.linux.qemu_guest
+author:
+  - vnetlab contributors
+'''
+
+EXAMPLES = r'''
+- name: SSH to guest vm0 through port 2222 of the host's public address, and of localhost on the host
+  vnetlab.linux.port_forward:
+    port: 2222
+    to_address: 10.16.0.5
+    to_port: 22
+    from_host: true
+  become: true
+
+- name: A UDP port on a given interface
+  vnetlab.linux.port_forward:
+    port: 5353
+    protocol: udp
+    in_interface: ens3
+    to_address: 10.16.0.5
+  become: true
+
+- name: Gone again
+  vnetlab.linux.port_forward:
+    port: 2222
+    state: absent
+  become: true
+'''
+
+RETURN = r'''
+forward:
+  description: The forward afterwards.
+  returned: always
+  type: dict
+  sample: {protocol: tcp, port: 2222, in_interface: eth0, to_address: 10.16.0.5, to_port: 22, from_host: true,
+           backend: nftables, state: present}
+actions:
+  description: What was (or in check mode would be) done.
+  returned: always
+  type: list
+  elements: str
+'''
+
+from ansible_collections.vnetlab.linux.plugins.module_utils.engine import run_module
+from ansible_collections.vnetlab.linux.plugins.module_utils.objects.forward import KIND
+
+
+def main():
+    run_module(KIND)
+
+
+if __name__ == '__main__':
+    main()
