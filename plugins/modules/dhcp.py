@@ -36,11 +36,11 @@ options:
     choices: [present, absent]
     default: present
   range_start:
-    description: First address of the dynamic range; inside the subnet of the bridge's address.
-      Required with O(state=present).
+    description: First address of the dynamic range; inside the subnet of the bridge's address. Default
+      (with O(range_end)) the upper half of that subnet, leaving the lower half for fixed addresses.
     type: str
   range_end:
-    description: Last address of the dynamic range. Required with O(state=present).
+    description: Last address of the dynamic range; given together with O(range_start).
     type: str
   lease_time:
     description: Lease time - seconds, or a number with C(s), C(m), C(h), C(d) or C(w), or C(infinite).

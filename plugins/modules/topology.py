@@ -24,10 +24,10 @@ description:
     anything of another lab or of the host.
   - Addresses listed for an interface are exclusive - others are removed (IPv6 link-local ones are
     never touched); an interface without an C(addresses) key keeps whatever it has.
-  - C(dhcp), C(guests) and C(nat) entries take the options of M(vnetlab.linux.dhcp),
-    M(vnetlab.linux.qemu_guest) and M(vnetlab.linux.nat_masquerade) (all but C(state)) and run through the
-    same engine as those modules, after the network on the way up (DHCP before the guests) and before it
-    on the way down.
+  - C(dhcp), C(guests), C(nat) and C(forwards) entries take the options of M(vnetlab.linux.dhcp),
+    M(vnetlab.linux.qemu_guest), M(vnetlab.linux.nat_masquerade) and M(vnetlab.linux.port_forward) (all but
+    C(state)) and run through the same engine as those modules, after the network on the way up
+    (DHCP before the guests) and before it on the way down.
   - A C(dhcp) entry's domain is the lab's name; every declared guest with a NIC on its bridge gets a
     static lease (its C(hosts) entry, or the next free address of the range in declared order) and its
     name in DNS, and every namespace with an address in the bridge's subnet gets its name in DNS.
@@ -46,7 +46,7 @@ options:
         passes for O(src), because Ansible hands text on as it is but walks every node of a big dict).
         Mutually exclusive with O(src).
       - "Top-level keys: C(lab) (required, the lab's name), C(description), C(namespaces), C(bridges),
-        C(veths), C(routes), C(dhcp), C(guests), C(nat)."
+        C(veths), C(routes), C(dhcp), C(guests), C(nat), C(forwards)."
     type: raw
   state:
     description:
@@ -59,7 +59,7 @@ options:
     description:
       - With O(state=present), also remove this lab's namespaces, links and guests that are no longer
         declared, and routes added by hand or by an earlier run (protocol boot/static) in the lab's
-        namespaces that are not declared. Routes in the host namespace and NAT entries are never pruned.
+        namespaces that are not declared. Routes in the host namespace, NAT and forwards are never pruned.
     type: bool
     default: false
 extends_documentation_fragment: vnetlab.linux.common

@@ -39,7 +39,8 @@ def residue(names, guest):
     for table in ('filter', 'nat'):
         rules = subprocess.run(['iptables', '-t', table, '-S'], capture_output=True, text=True, check=True).stdout
         found += ['iptables rule ' + r for r in rules.splitlines() if 'vnetlab' in r]
-    for base in ('/run/vnetlab/guests/' + guest, '/var/lib/vnetlab/guests/' + guest):
+    for base in ('/run/vnetlab/guests/' + guest, '/var/lib/vnetlab/guests/' + guest,
+                 '/run/vnetlab/dhcp/' + names('br')):
         if os.path.exists(base):
             found.append(base)
     return found
@@ -60,6 +61,7 @@ def test_nested_vm_playbook(run09, names):
         'nested_vm_namespace_host_interface': names('vb'), 'nested_vm_namespace_interface': names('vn'),
         'nested_vm_namespace_address': '10.66.0.2/24', 'nested_vm_uplink': uplink,
         'nested_vm_verify_external': ['10.67.0.2'],
+        'nested_vm_forwards': [{'port': 2290, 'to_port': 22, 'from_host': True}],
     }
     forward = read('/proc/sys/net/ipv4/ip_forward')
     nf_call = read('/proc/sys/net/bridge/bridge-nf-call-iptables')
@@ -68,6 +70,9 @@ def test_nested_vm_playbook(run09, names):
         assert changed > 0 and 'Scenario C is up' in out
         pid = qemu_pid(guest)
         assert pid and link(names('tap'))['master'] == names('br')
+        assert read('/run/vnetlab/dhcp/%s/dnsmasq.pid' % names('br'))  # DHCP and DNS on the bridge
+        rules = subprocess.run(['nft', 'list', 'table', 'ip', 'vnetlab'], capture_output=True, text=True).stdout
+        assert 'dnat to 10.66.0.5:22' in rules
         changed, out = playbook(extra)
         assert changed == 0, out[-3000:]
         assert qemu_pid(guest) == pid  # the same QEMU process keeps running

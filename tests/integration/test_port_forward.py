@@ -114,3 +114,31 @@ def test_refusals(run09):
     assert 'port' in run09.fails('port_forward', port=70000, to_address='10.220.8.5')
     assert 'in_interface' in run09.fails('port_forward', port=2222, to_address='10.220.8.5', in_interface='vtnone0')
     assert not ip('link', 'show', 'vtnone0', check=False)
+
+
+def test_topology_forwards(run09, names):
+    run = run09
+    lab, wan, guest, up, br, gend = names('lab'), names('wan'), names('g'), names('up'), names('br'), names('gh')
+    topo = {'lab': lab, 'namespaces': [wan, guest],
+            'bridges': [{'name': br, 'addresses': [LAB % 1 + '/24']}],
+            'veths': [{'name': up, 'addresses': [UP % 1 + '/24'], 'peer': 'eth0', 'peer_netns': wan,
+                       'peer_addresses': [UP % 2 + '/24']},
+                      {'name': gend, 'master': br, 'peer': 'eth0', 'peer_netns': guest,
+                       'peer_addresses': [LAB % 5 + '/24']}],
+            'routes': [{'netns': guest, 'destination': 'default', 'gateway': LAB % 1}],
+            'forwards': [{'port': 2281, 'to_address': LAB % 5, 'to_port': 8080, 'in_interface': up,
+                          'from_host': True}]}
+    built = run.ok('topology', definition=topo)
+    assert any('forward tcp port 2281' in a for a in built['actions'])
+    server = subprocess.Popen(['ip', 'netns', 'exec', guest, sys.executable, '-c', SERVER, 'lab', LAB % 5, '8080'])
+    try:
+        deadline = time.time() + 20
+        while time.time() < deadline and fetch(LAB % 5, 8080, guest).startswith('failed'):
+            time.sleep(0.1)
+        assert fetch(UP % 1, 2281, wan) == 'lab' and fetch('127.0.0.1', 2281) == 'lab'
+        assert not run.ok('topology', definition=topo)['changed']
+    finally:
+        server.kill()
+        server.wait()
+        gone = run.ok('topology', definition=topo, state='absent')
+    assert any('remove the forward' in a for a in gone['actions']) and not ours('nft') and not ours('nat')

@@ -26,7 +26,7 @@ from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.netlink impor
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab import view
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import declared_links, interfaces
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects import (
-    address, bridge, dhcp, guest, links, nat, netns, route, veth)
+    address, bridge, dhcp, forward, guest, links, nat, netns, route, veth)
 from ansible_collections.vnetlab.linux.plugins.module_utils.services import dnsmasq
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.base import (
     PHASE_EARLY, PHASE_HOST, PHASE_NAMESPACES)
@@ -124,8 +124,8 @@ class LabPlanner:
 
     # -- services: guests and NAT, their own local reads ----------------------------------------
     def services(self, present):
-        """DHCP servers, guests and NAT: after the network on the way up (DHCP before the guests that ask
-        it for an address), before it on the way down."""
+        """DHCP servers, guests, NAT and port forwards: after the network on the way up (DHCP before the
+        guests that ask it for an address), before it on the way down."""
         topo = self.topo
         entries = self._gone('guests', guest.KIND, owned_guests(topo['lab']), [g['name'] for g in topo['guests']],
                              present, lambda name: dict(name=name, nics=[]), "guest '%s'")
@@ -138,9 +138,10 @@ class LabPlanner:
                     self.plan.warnings.append("guest '%s' is declared but was not started by lab '%s'; left alone"
                                               % (name, topo['lab']))
         labels = {'dhcp': lambda d: "DHCP on bridge '%s'" % d['bridge'], 'guests': lambda d: "guest '%s'" % d['name'],
-                  'nat': lambda d: 'nat for %s' % d['source']}
-        kinds = {'dhcp': dhcp.KIND, 'guests': guest.KIND, 'nat': nat.KIND}
-        for section in (('dhcp', 'guests', 'nat') if present else ('nat',)):
+                  'nat': lambda d: 'nat for %s' % d['source'],
+                  'forwards': lambda d: 'forward of %s port %d' % (d['protocol'], d['port'])}
+        kinds = {'dhcp': dhcp.KIND, 'guests': guest.KIND, 'nat': nat.KIND, 'forwards': forward.KIND}
+        for section in (('dhcp', 'guests', 'nat', 'forwards') if present else ('forwards', 'nat')):
             for i, d in enumerate(topo[section]):
                 if not present:
                     d = dict(d, state='absent')

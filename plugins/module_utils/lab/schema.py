@@ -18,7 +18,8 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.vnetlab.linux.plugins.module_utils import ownership
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError, VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST
-from ansible_collections.vnetlab.linux.plugins.module_utils.objects import bridge, dhcp, guest, nat, netns, route, veth
+from ansible_collections.vnetlab.linux.plugins.module_utils.objects import (
+    bridge, dhcp, forward, guest, nat, netns, route, veth)
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.route import dst_text, gateway_problem
 from ansible_collections.vnetlab.linux.plugins.module_utils.validate import parse_interface_cidr
 
@@ -39,6 +40,7 @@ SECTIONS = {
     'dhcp': (dhcp.KIND, 'present', ()),
     'guests': (guest.KIND, 'running', ()),
     'nat': (nat.KIND, 'present', ()),
+    'forwards': (forward.KIND, 'present', ()),
 }
 TOP_KEYS = ('lab', 'description') + tuple(SECTIONS)
 
@@ -171,6 +173,16 @@ def normalize(data, positions=None, source=None):
     _check_references(topo, fail)
     for i, entry in enumerate(topo['dhcp']):
         _complete_dhcp(topo, entry, data['dhcp'][i], ('dhcp', i), fail)
+    subnets = dict((b['name'], [a for a in b['addresses'] or [] if a.version == 4])
+                   for b in topo['bridges'] if b['netns'] is HOST)
+    seen = {}
+    for i, f in enumerate(topo['forwards']):
+        f['declared_subnets'] = subnets  # from_host finds the guest's bridge before it exists
+        key = (f['protocol'], f['port'], f['in_interface'])
+        if key in seen:
+            fail(('forwards', i, 'port'),
+                 '%s port %d is already forwarded at forwards[%d]' % (key[0], key[1], seen[key]))
+        seen[key] = i
     return topo
 
 
@@ -216,7 +228,7 @@ def _entry(section, item, path, fail):
 
 
 MODULES = {'namespaces': 'netns', 'bridges': 'bridge', 'veths': 'veth', 'routes': 'route', 'guests': 'qemu_guest',
-           'nat': 'nat_masquerade', 'dhcp': 'dhcp'}
+           'nat': 'nat_masquerade', 'dhcp': 'dhcp', 'forwards': 'port_forward'}
 
 
 def _check_references(topo, fail):
@@ -284,7 +296,12 @@ def _complete_dhcp(topo, d, item, path, fail):
     if 'domain' not in item:
         d['domain'] = dhcp.check_domain('domain', re.sub('[^a-z0-9.-]', '-', topo['lab']).strip('-.') or 'lab')
     d['bridge_addresses'] = list(bridges[0]['addresses'] or []) if bridges else []
-    nets = [a.network for a in d['bridge_addresses'] if a.version == 4]
+    nets = sorted(set(a.network for a in d['bridge_addresses'] if a.version == 4))
+    if d['range_start'] is None:
+        if not nets:
+            fail(path + ('bridge',), "bridge '%s' has no IPv4 address declared here: give range_start and "
+                                     "range_end" % d['bridge'])
+        d.update(dhcp.default_range(nets))
     hosts = dict((h['name'], h) for h in d['hosts'])
     taken = set(h['ip'] for h in d['hosts']) | set(r['ip'] for r in d['records'])
     taken.update(str(a.ip) for a in d['bridge_addresses'])

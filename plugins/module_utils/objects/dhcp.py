@@ -47,7 +47,7 @@ OPTIONS = dict(
     )),
     adopt=dict(type='bool', default=False),
 )
-MODULE_KWARGS = dict(required_if=[('state', 'present', ['range_start', 'range_end'])])
+MODULE_KWARGS = dict(required_together=[('range_start', 'range_end')])
 DEFAULT_DOMAIN = 'lab'
 _LABEL_RE = re.compile(r'^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$', re.I)
 _LEASE_RE = re.compile(r'^(\d+[smhdw]?|infinite)$')
@@ -74,6 +74,15 @@ def _ipv4(param, text):
     return ip
 
 
+def default_range(nets):
+    """The upper half of the first subnet, without its broadcast address: room below for fixed addresses."""
+    net = nets[0]
+    if net.num_addresses < 4:
+        raise ParamError('range_start', '%s is too small for a DHCP range' % net)
+    start = net.network_address + net.num_addresses // 2
+    return {'range_start': str(start), 'range_end': str(net.broadcast_address - 1)}
+
+
 class Dhcp(Kind):
     name = 'dhcp'
     OPTIONS = OPTIONS
@@ -92,10 +101,14 @@ class Dhcp(Kind):
         d['domain'] = check_domain('domain', d['domain'] or DEFAULT_DOMAIN)
         if d['state'] == 'absent':
             return d
-        start, end = _ipv4('range_start', d['range_start']), _ipv4('range_end', d['range_end'])
-        if end < start:
-            raise ParamError('range_end', '%s comes before range_start %s' % (end, start))
-        d['range_start'], d['range_end'] = str(start), str(end)
+        if (d['range_start'] is None) != (d['range_end'] is None):
+            raise ParamError('range_start', 'give range_start and range_end together (or neither: the upper half '
+                                            "of the bridge's subnet)")
+        if d['range_start'] is not None:
+            start, end = _ipv4('range_start', d['range_start']), _ipv4('range_end', d['range_end'])
+            if end < start:
+                raise ParamError('range_end', '%s comes before range_start %s' % (end, start))
+            d['range_start'], d['range_end'] = str(start), str(end)
         if not _LEASE_RE.match(d['lease_time']):
             raise ParamError('lease_time', "'%s': give seconds, or a number with s, m, h, d or w (1h), or "
                                            "infinite" % d['lease_time'])
@@ -141,7 +154,9 @@ class Dhcp(Kind):
                                     'the dhcp module')
         if d['state'] == 'absent':
             return self._plan_absent(plan, d, local, before)
-        self._check_bridge(plan, d)
+        nets = self._check_bridge(plan, d)
+        if d['range_start'] is None:
+            d = dict(d, **default_range(nets))
         cfg = dict(d, hosts=[dict(h, mac=h['mac'] or stable_mac(h['name'], h['nic'])) for h in d['hosts']])
         text = dnsmasq.render(cfg, d['paths'])
         after = {'bridge': d['bridge'], 'state': 'running', 'config': text.splitlines()[1:]}
@@ -185,15 +200,18 @@ class Dhcp(Kind):
         if not nets:
             raise ParamError('bridge', "bridge '%s' has no IPv4 address; give it one (vnetlab.linux.address, or "
                                        "addresses: in a topology): dnsmasq serves the subnet of that address" % bridge)
-        start = ipaddress.ip_address(d['range_start'])
-        home = [n for n in nets if start in n]
-        if not home or ipaddress.ip_address(d['range_end']) not in home[0]:
-            raise ParamError('range_start', '%s-%s is not inside a subnet of bridge %s (%s)'
-                             % (d['range_start'], d['range_end'], bridge, ', '.join(sorted(str(n) for n in nets))))
+        nets = sorted(nets)
+        if d['range_start'] is not None:
+            start = ipaddress.ip_address(d['range_start'])
+            home = [n for n in nets if start in n]
+            if not home or ipaddress.ip_address(d['range_end']) not in home[0]:
+                raise ParamError('range_start', '%s-%s is not inside a subnet of bridge %s (%s)'
+                                 % (d['range_start'], d['range_end'], bridge, ', '.join(str(n) for n in nets)))
         for param, ip in [('router', d['router'])] + [('hosts', h['ip']) for h in d['hosts']]:
             if ip and not any(ipaddress.ip_address(ip) in n for n in nets):
                 raise ParamError(param, '%s is not inside a subnet of bridge %s (%s)'
-                                 % (ip, bridge, ', '.join(sorted(str(n) for n in nets))))
+                                 % (ip, bridge, ', '.join(str(n) for n in nets)))
+        return nets
 
     @staticmethod
     def _plan_absent(plan, d, local, before):
