@@ -4,6 +4,7 @@ Modules are executed the way Ansible executes them (a Python process reading ANS
 under two interpreters: this venv's Python with PyPI's pyroute2 0.9.x, and Debian's /usr/bin/python3
 with the distro's python3-pyroute2 0.7.x - the two API generations the engine must support.
 """
+import fcntl
 import glob
 import json
 import os
@@ -165,8 +166,15 @@ def leftovers():
     return found
 
 
+LAB_LOCK = '/tmp/vnetlab-labtests.lock'
+
+
 @pytest.fixture(scope='session', autouse=True)
 def nothing_left_behind():
+    # Labs share the kernel: two test runs at once would collide on names and see each other's
+    # objects as leftovers. One run at a time (molecule and benchmarks take the same lock).
+    lock = open(LAB_LOCK, 'a')
+    fcntl.flock(lock, fcntl.LOCK_EX)
     before = set(leftovers())
     yield
     left = set(leftovers()) - before
