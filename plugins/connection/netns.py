@@ -125,10 +125,18 @@ from ansible_collections.vnetlab.linux.plugins.module_utils.validate import chec
 
 display = Display()
 
-# what `ip netns exec` says when it cannot enter: the namespace is missing, or the login may not enter it
-_ENTER_FAILED = re.compile(br'^(Cannot open network namespace|setting the network namespace|'
-                           br'mount --make-rslave|unshare failed|mount of /sys failed)', re.MULTILINE)
-_NO_RIGHTS = re.compile(br'(Operation not permitted|Permission denied)')
+# The entry checks what `ip netns exec` would fail on - with exit status 255, which the ssh connection takes for
+# its own failure and whose message a pty (or a become plugin waiting for its marker) swallows - and says so
+# on a line of its own with a status of its own. Then it is `ip netns exec`, and the status is the command's.
+ENTRY_FAILED = 97
+_ENTRY_SCRIPT = (
+    '[ -e /run/netns/{ns} ] || {{ echo "{tag}: no network namespace {ns} on this host (build the lab first, '
+    'or check vnetlab_netns)" >&2; exit {rc}; }}; '
+    '[ "$(id -u)" = 0 ] || {{ echo "{tag}: entering namespace {ns} needs root and this is uid $(id -u) '
+    '(log in as root or set become: true)" >&2; exit {rc}; }}; '
+    'exec {ip} netns exec {ns} "$@"')
+_TAG = 'vnetlab-netns-entry'
+_ENTRY_FAILED = re.compile(br'^.*' + _TAG.encode() + br': (.*)$', re.MULTILINE)
 
 
 class Connection(ConnectionBase):
@@ -166,8 +174,10 @@ class Connection(ConnectionBase):
             raise AnsibleError('vnetlab_netns: %s' % e.message)
 
     def entry(self):
-        """The words that run what follows inside the namespace."""
-        return '%s netns exec %s' % (shlex.quote(self.get_option('ip_executable')), shlex.quote(self.netns))
+        """The words that run what follows them (a shell and its arguments) inside the namespace."""
+        script = _ENTRY_SCRIPT.format(ns=self.netns, tag=_TAG, rc=ENTRY_FAILED,
+                                      ip=shlex.quote(self.get_option('ip_executable')))
+        return '/bin/sh -c %s %s' % (shlex.quote(script), _TAG)
 
     def _connect(self):
         netns = self.netns  # a bad name fails before anything runs
@@ -193,27 +203,19 @@ class Connection(ConnectionBase):
                     host=self._play_context.remote_addr)
         try:
             rc, stdout, stderr = parent.exec_command(cmd, in_data=in_data, sudoable=sudoable)
-        except AnsibleConnectionFailure:
-            raise
-        except AnsibleError as e:  # with become, the parent reports the output of a failed escalation
+        except AnsibleError as e:  # with become, the parent reports the output of an escalation that ended early
             if sudoable:
                 self._check_entered(to_bytes(to_text(e)))
             raise
-        if sudoable and rc != 0 and not stdout.strip():
-            self._check_entered(to_bytes(stderr))
+        if sudoable and rc == ENTRY_FAILED:
+            self._check_entered(to_bytes(stderr) + b'\n' + to_bytes(stdout))  # with a pty, stderr is in stdout
         return rc, stdout, stderr
 
-    def _check_entered(self, stderr):
-        match = _ENTER_FAILED.search(stderr)
-        if match is None:
-            return
-        line = to_text(stderr[match.start():].splitlines()[0], errors='surrogate_or_replace')
-        hint = ''
-        if _NO_RIGHTS.search(stderr):
-            hint = ' (entering a namespace needs root on the lab host: log in as root or set become: true)'
-        elif b'No such file' in stderr:
-            hint = ' (no namespace of that name on the lab host: build the lab first, or check vnetlab_netns)'
-        raise AnsibleConnectionFailure("cannot enter network namespace '%s': %s%s" % (self.netns, line, hint))
+    def _check_entered(self, output):
+        match = _ENTRY_FAILED.search(output)
+        if match is not None:
+            why = to_text(match.group(1).strip(), errors='surrogate_or_replace')
+            raise AnsibleConnectionFailure("cannot enter network namespace '%s': %s" % (self.netns, why))
 
     def put_file(self, in_path, out_path):
         super(Connection, self).put_file(in_path, out_path)
