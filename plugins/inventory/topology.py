@@ -18,9 +18,9 @@ description:
     reached the way the lab host is (C(local), or SSH with the same user, key and C(become)).
   - Each guest becomes an SSH host whose C(ansible_host) is the address the lab's C(dhcp) section leases
     it statically, whose C(ansible_user) is the guest's C(ssh_user) option (or O(guest_user)), with the
-    key O(guest_private_key_file). When the lab host is not reached with the C(local) connection, SSH to a
-    guest jumps through the lab host (an C(ssh -W) proxy command with the lab host's user, port, key and
-    SSH arguments), since a lab's bridges are only reachable from there.
+    key O(guest_private_key_file). When the lab host is another machine, SSH to a guest jumps through it
+    (an C(ssh -W) proxy command with the lab host's user, port, key and SSH arguments, so the jump logs in
+    the way Ansible does), since a lab's bridges are only reachable from the lab host.
   - The lab host itself is a host too (group C(lab_hosts)), with C(vnetlab_topology) set to the topology
     file, so the same inventory builds the lab (M(vnetlab.linux.topology) with C(src={{ vnetlab_topology }})).
   - "Groups: C(lab_<lab>) (the lab's namespaces and guests), C(namespaces), C(guests), and C(bridge_<bridge>)
@@ -84,11 +84,11 @@ options:
       - SSH arguments for the guests. The default accepts any host key and records none, since a lab's guests
         are rebuilt with new keys on addresses that other guests had before.
     type: str
-    default: -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
+    default: -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR
   guest_jump:
     description:
       - Whether SSH to a guest goes through the lab host. Omitted, it does unless the lab host's connection is
-        C(local).
+        C(local) or its address is the loopback (C(localhost), C(127.0.0.1), C(::1)).
     type: bool
 '''
 
@@ -127,10 +127,11 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.inventory import BaseInventoryPlugin, Constructable
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST
-from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import interfaces, lab_leases
+from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import guest_hosts, interfaces, lab_leases
 from ansible_collections.vnetlab.linux.plugins.plugin_utils.topology_file import read_topology
 
 CONNECTION = 'vnetlab.linux.netns'
+LOOPBACK = ('localhost', '127.0.0.1', '::1')
 LOCALHOST_VARS = {'ansible_connection': 'local', 'ansible_python_interpreter': '{{ ansible_playbook_python }}'}
 # the lab host's variables that say how its SSH login goes (first name wins), for the jump to the guests
 SSH_VARS = {'host': ('ansible_host', 'ansible_ssh_host'), 'port': ('ansible_port', 'ansible_ssh_port'),
@@ -252,18 +253,19 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
             hostvars.update(self.get_option('namespace_vars'))
             self._add(name, ('namespaces', lab_group), hostvars)
 
-        leases = lab_leases(topo)
+        leases, reach = lab_leases(topo), dict((h['name'], h) for h in guest_hosts(topo))
         jump = self.get_option('guest_jump')
-        jump = parent != 'local' if jump is None else jump
+        if jump is None:
+            jump = parent != 'local' and lab_vars.get('ansible_host', lab_host) not in LOOPBACK
         for g in topo['guests']:
             hostvars = dict(common, ansible_connection='ssh', vnetlab_guest_addresses=leases.get(g['name'], []))
-            if leases.get(g['name']):
-                hostvars['ansible_host'] = leases[g['name']][0]
+            if g['name'] in reach:
+                hostvars['ansible_host'] = reach[g['name']]['address']
             else:
                 self.display.warning("vnetlab.linux.topology: guest '%s' of lab '%s' has no static DHCP lease (no "
                                      "dhcp: entry for its bridge): give it ansible_host with guest_vars or compose"
                                      % (g['name'], lab))
-            user = g.get('ssh_user') or self.get_option('guest_user')
+            user = reach.get(g['name'], {}).get('ssh_user') or g.get('ssh_user') or self.get_option('guest_user')
             if user:
                 hostvars['ansible_user'] = user
             if self.get_option('guest_private_key_file'):

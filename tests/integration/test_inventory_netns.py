@@ -125,7 +125,7 @@ def test_namespaces_as_hosts_through_ssh_with_become(sshd, names, tmp_path):  # 
 
 def test_inventory_list(names, tmp_path):
     """Groups and hostvars of a lab with a bridge, a DHCP server and a guest (not built: only read)."""
-    navy, vm = names('navy'), names('vm')
+    navy, vm, vm2 = names('navy'), names('vm'), names('vm2')
     (tmp_path / 'guest.yml').write_text('\n'.join([
         'lab: %s.x' % names('lab'),
         'namespaces: [%s]' % navy,
@@ -133,17 +133,19 @@ def test_inventory_list(names, tmp_path):
         'veths: [{name: %s, netns: %s, addresses: [10.16.8.2/24], peer: %s, peer_master: %s}]'
         % (names('n'), navy, names('h'), names('br')),
         'dhcp: [{bridge: %s, hosts: [{name: %s, ip: 10.16.8.50}]}]' % (names('br'), vm),
-        'guests: [{name: %s, kernel: /boot/none, nics: [{bridge: %s}]}]' % (vm, names('br')), '']))
+        'guests:',
+        '  - {name: %s, kernel: /boot/none, ssh_user: debian, nics: [{bridge: %s}]}' % (vm, names('br')),
+        '  - {name: %s, kernel: /boot/none, nics: [{bridge: %s}]}' % (vm2, names('br')), '']))
     (tmp_path / 'remote.vnetlab.yml').write_text('\n'.join([
         'plugin: vnetlab.linux.topology', 'topology: guest.yml', 'lab_host: labserver',
-        'lab_host_vars: {ansible_host: 127.0.0.1, ansible_port: 2222, ansible_user: admin, ansible_become: true}',
+        'lab_host_vars: {ansible_host: lab.invalid, ansible_port: 2222, ansible_user: admin, ansible_become: true}',
         'guest_user: cirros', 'guest_private_key_file: keys/lab', '']))
     listing = json.loads(ansible('ansible-inventory', str(tmp_path / 'remote.vnetlab.yml'), '--list'))
     hostvars = listing['_meta']['hostvars']
     lab_group = 'lab_%s_x' % names('lab')
-    assert sorted(listing[lab_group]['hosts']) == sorted([navy, vm])
-    assert listing['namespaces']['hosts'] == [navy] and listing['guests']['hosts'] == [vm]
-    assert sorted(listing['bridge_%s' % names('br')]['hosts']) == sorted([navy, vm])
+    assert sorted(listing[lab_group]['hosts']) == sorted([navy, vm, vm2])
+    assert listing['namespaces']['hosts'] == [navy] and listing['guests']['hosts'] == [vm, vm2]
+    assert sorted(listing['bridge_%s' % names('br')]['hosts']) == sorted([navy, vm, vm2])
     assert listing['lab_hosts']['hosts'] == ['labserver']
     assert hostvars['labserver']['vnetlab_topology'] == str(tmp_path / 'guest.yml')
 
@@ -151,14 +153,17 @@ def test_inventory_list(names, tmp_path):
     assert ns['ansible_connection'] == 'vnetlab.linux.netns' and ns['vnetlab_netns'] == navy
     assert ns['vnetlab_netns_parent_connection'] == 'ssh'
     assert (ns['ansible_host'], ns['ansible_port'], ns['ansible_user'], ns['ansible_become']) == \
-        ('127.0.0.1', 2222, 'admin', True)
+        ('lab.invalid', 2222, 'admin', True)
     assert ns['vnetlab_addresses'] == ['10.16.8.2/24']
 
     guest = hostvars[vm]
-    assert guest['ansible_host'] == '10.16.8.50'  # the dhcp section's static lease
-    assert guest['ansible_user'] == 'cirros'
+    assert guest['ansible_host'] == '10.16.8.50'  # the dhcp section's static lease (its hosts: entry)
+    assert guest['ansible_user'] == 'debian'  # the guest's ssh_user
     assert guest['ansible_ssh_private_key_file'] == str(tmp_path / 'keys' / 'lab')
-    assert "ProxyCommand=ssh -W %h:%p -p 2222 -l admin 127.0.0.1" in guest['ansible_ssh_common_args']
+    assert "ProxyCommand=ssh -W %h:%p -p 2222 -l admin lab.invalid" in guest['ansible_ssh_common_args']
+    other = hostvars[vm2]
+    assert other['ansible_host'] == '10.16.8.128'  # the first free address of the default range
+    assert other['ansible_user'] == 'cirros'  # no ssh_user: the inventory's guest_user
 
 
 @pytest.mark.parametrize('clash', ['guest', 'netns'])
