@@ -17,7 +17,7 @@ description:
   - The host's connection variables (C(ansible_host), C(ansible_user), C(ansible_port),
     C(ansible_ssh_private_key_file), C(ansible_ssh_common_args), ...) are given to the parent connection,
     so the namespace host carries the lab host's connection variables. The inventory plugin
-    M(vnetlab.linux.topology#inventory) sets all of them.
+    P(vnetlab.linux.topology#inventory) sets all of them.
   - Entering a namespace needs root on the lab host - log in as root, or use C(become) (C(sudo), C(su), ...).
     With become, the namespace is entered right after the privilege escalation, so the escalation tool
     runs on the lab host as usual and everything it starts runs inside the namespace.

@@ -13,7 +13,7 @@ version_added: "0.1.0"
 description:
   - Reads a topology file - the YAML that M(vnetlab.linux.topology) builds a lab from, validated by the same
     schema - and makes its network namespaces and QEMU guests hosts of the inventory, so plays can target them.
-  - Each namespace becomes a host reached with the connection plugin M(vnetlab.linux.netns#connection)
+  - Each namespace becomes a host reached with the connection plugin P(vnetlab.linux.netns#connection)
     through the lab host. It carries the lab host's connection variables (O(lab_host_vars)), so it is
     reached the way the lab host is (C(local), or SSH with the same user, key and C(become)).
   - Each guest becomes an SSH host whose C(ansible_host) is the address the lab's C(dhcp) section leases
