@@ -26,7 +26,12 @@ options:
     description: Only what vnetlab made (links tagged C(vnetlab)), the namespaces holding them, guests and NAT.
     type: bool
     default: false
-extends_documentation_fragment: vnetlab.linux.common
+extends_documentation_fragment:
+  - vnetlab.linux.common
+  - vnetlab.linux.facts
+seealso:
+  - module: vnetlab.linux.topology
+  - module: vnetlab.linux.lab_diagram
 author:
   - vnetlab contributors (@vnetlab)
 '''

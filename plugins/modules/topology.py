@@ -62,7 +62,19 @@ options:
         namespaces that are not declared. Routes in the host namespace, NAT and forwards are never pruned.
     type: bool
     default: false
-extends_documentation_fragment: vnetlab.linux.common
+attributes:
+  action:
+    support: full
+    description: An action plugin reads O(src) on the controller, so the file never has to be on the host.
+  async:
+    support: none
+    description: The action plugin runs the module synchronously; C(async) is not supported.
+extends_documentation_fragment:
+  - vnetlab.linux.common
+  - vnetlab.linux.resource
+seealso:
+  - module: vnetlab.linux.lab_facts
+  - module: vnetlab.linux.lab_diagram
 author:
   - vnetlab contributors (@vnetlab)
 '''

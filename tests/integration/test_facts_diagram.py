@@ -42,9 +42,16 @@ def test_playbook_writes_its_diagram(run09, names, tmp_path):
     namespaces = [m['netns'] for m in members]
     for ext in ('svg', 'png', 'mmd'):
         path = str(tmp_path / ('lab.' + ext))
-        assert run09.ok('lab_diagram', path=path, namespaces=namespaces)['changed']
+        assert run09.ok('lab_diagram', path=path, namespaces=namespaces, check=True)['changed']
+        assert not os.path.exists(path)  # check mode writes nothing
+        first = run09.ok('lab_diagram', path=path, namespaces=namespaces)
+        assert first['changed']
         assert not run09.ok('lab_diagram', path=path, namespaces=namespaces)['changed']  # same lab, same file
         outputs[ext] = open(path, 'rb').read()
+        # the diff: the file's lines for a text format, its size for PNG
+        assert first['diff']['before'] == '' and first['diff']['after_header'] == path
+        assert first['diff']['after'] == ('PNG, %d bytes\n' % len(outputs[ext]) if ext == 'png'
+                                          else outputs[ext].decode())
     subprocess.run(['ansible-playbook', 'playbooks/bridge.yml', '-e', json.dumps(dict(extra, vnetlab_state='absent'))],
                    cwd=ROOT, capture_output=True, check=True)
     dot = outputs['dot'].decode()
