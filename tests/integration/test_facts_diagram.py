@@ -15,7 +15,11 @@ def test_facts_of_a_bridge_lab(run09, names):
         run09.ok('bridge', name=br)
         run09.ok('veth', name=host_if, master=br, peer=ns_if, peer_netns=ns)
         run09.ok('address', interface=ns_if, netns=ns, addresses=[addr])
-    facts = run09.ok('lab_facts', namespaces=[red, blue], check=True)['vnetlab_lab']
+    result = run09.ok('lab_facts', namespaces=[red, blue], check=True)
+    facts = result['ansible_facts']['vnetlab_lab']
+    assert 'vnetlab_lab' not in result  # facts only, not twice
+    info = run09.ok('lab_info', namespaces=[red, blue], check=True)
+    assert 'ansible_facts' not in info and info['vnetlab_lab'] == facts and not info['changed']
     assert facts['namespaces'] == sorted([red, blue])
     host = facts['host']['links']
     assert host[br]['kind'] == 'bridge' and host[br]['ports'] == sorted([names('hr'), names('hb')])
