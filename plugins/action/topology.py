@@ -15,6 +15,7 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import load_yaml, normalize
+from ansible_collections.vnetlab.linux.plugins.plugin_utils.topology_file import read_text
 
 
 class ActionModule(ActionBase):
@@ -30,8 +31,7 @@ class ActionModule(ActionBase):
                 raise AnsibleActionFail('src and definition are mutually exclusive: give one of them')
             try:
                 path = self._find_needle('files', src)
-                with open(path, 'rb') as f:
-                    text = to_text(f.read(), errors='surrogate_or_strict')
+                text = read_text(self._loader, path)  # a vault-encrypted file is decrypted
             except (AnsibleError, OSError) as e:
                 raise AnsibleActionFail('src: cannot read the topology file %s: %s' % (src, to_text(e)))
             try:
