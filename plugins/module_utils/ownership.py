@@ -157,6 +157,28 @@ def write_intent(key, objects):
     write_atomic(_intent_path(key), json.dumps({'run': key, 'objects': sorted(objects, key=str)}), 0o600)
 
 
+def every_intent():
+    """{key: {(netns, name)}} of every run's intent record on the host (what cleanup counts as ours)."""
+    out = {}
+    try:
+        names = sorted(os.listdir(INTENT_DIR))
+    except OSError:
+        return out
+    for leaf in names:
+        try:
+            with open(os.path.join(INTENT_DIR, leaf)) as f:
+                data = json.load(f)
+            out[data['run']] = set((ns, name) for ns, name in data['objects'])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return out
+
+
+def intent_owner(key):
+    """The lab a run's intent key belongs to ('' for a module's run: its key is its object lock)."""
+    return key[len('lab/'):] if key.startswith('lab/') else ''
+
+
 def clear_intent(key):
     try:
         os.unlink(_intent_path(key))
