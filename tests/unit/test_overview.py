@@ -1,5 +1,6 @@
 """inspect's grouping and table, from lab facts written as data."""
-from ansible_collections.vnetlab.linux.plugins.module_utils.lab.overview import MODULES, guest_address, labs, rows, table
+from ansible_collections.vnetlab.linux.plugins.module_utils.lab.overview import (
+    MODULES, guest_address, labs, rows, table)
 
 
 def link(kind, lab=None, owned=None, addresses=(), master=None, **extra):
