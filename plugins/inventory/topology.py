@@ -96,7 +96,7 @@ EXAMPLES = r'''
 # lab.vnetlab.yml - the lab of lab.yml, built on this machine
 plugin: vnetlab.linux.topology
 topology: lab.yml
-
+---
 # remote.vnetlab.yml - the same lab on a server reached over SSH; guests are reached through it
 plugin: vnetlab.linux.topology
 topology: lab.yml
