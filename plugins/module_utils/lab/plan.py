@@ -160,8 +160,8 @@ class LabPlanner:
         for name in owned:
             if name not in declared or not present:
                 d = kind.desired(dict(_defaults(kind.OPTIONS), state='absent', **ident(name)))
-                out.append((section, None, kind, d, label % name + (' (no longer declared)'
-                                                                       if name not in declared else '')))
+                gone = '' if name in declared else ' (no longer declared)'
+                out.append((section, None, kind, d, label % name + gone))
         return out
 
     # -- state: present -------------------------------------------------------------------------
