@@ -96,22 +96,21 @@ EXAMPLES = r'''
 # lab.vnetlab.yml - the lab of lab.yml, built on this machine
 plugin: vnetlab.linux.topology
 topology: lab.yml
-
-# remote.vnetlab.yml - the same lab on a server reached over SSH; guests are reached through it:
-#
-# plugin: vnetlab.linux.topology
-# topology: lab.yml
-# lab_host: labserver
-# lab_host_vars:
-#   ansible_host: 198.51.100.7
-#   ansible_user: admin
-#   ansible_become: true
-#   ansible_python_interpreter: /usr/bin/python3
-# guest_user: debian
-# guest_private_key_file: ~/.ssh/lab_ed25519
-# keyed_groups:
-#   - key: vnetlab_lab
-#     prefix: built
+---
+# remote.vnetlab.yml - the same lab on a server reached over SSH; guests are reached through it
+plugin: vnetlab.linux.topology
+topology: lab.yml
+lab_host: labserver
+lab_host_vars:
+  ansible_host: 198.51.100.7
+  ansible_user: admin
+  ansible_become: true
+  ansible_python_interpreter: /usr/bin/python3
+guest_user: debian
+guest_private_key_file: ~/.ssh/lab_ed25519
+keyed_groups:
+  - key: vnetlab_lab
+    prefix: built
 
 # Then, for example:
 #   ansible-inventory -i lab.vnetlab.yml --graph

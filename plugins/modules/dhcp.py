@@ -106,6 +106,7 @@ options:
     default: false
 extends_documentation_fragment:
   - vnetlab.linux.common
+  - vnetlab.linux.resource
 notes:
   - Needs C(dnsmasq) on the host (Debian/Ubuntu C(dnsmasq-base); the C(vnetlab.linux.prerequisites) role
     installs it).

@@ -150,7 +150,14 @@ options:
     description: Seconds to wait after the ACPI power-down before QMP C(quit).
     type: int
     default: 30
-extends_documentation_fragment: vnetlab.linux.common
+extends_documentation_fragment:
+  - vnetlab.linux.common
+  - vnetlab.linux.resource
+seealso:
+  - module: vnetlab.linux.minimal_image
+  - module: vnetlab.linux.guest_command
+  - module: vnetlab.linux.dhcp
+  - module: vnetlab.linux.bridge
 author:
   - vnetlab contributors (@vnetlab)
 '''

@@ -143,8 +143,9 @@ class LabPlanner:
         kinds = {'dhcp': dhcp.KIND, 'guests': guest.KIND, 'nat': nat.KIND, 'forwards': forward.KIND}
         for section in (('dhcp', 'guests', 'nat', 'forwards') if present else ('forwards', 'nat')):
             for i, d in enumerate(topo[section]):
+                d = dict(d, lab=topo['lab'])  # NAT and forward rules carry the lab's mark
                 if not present:
-                    d = dict(d, state='absent')
+                    d['state'] = 'absent'
                 entries.append((section, i, kinds[section], d, labels[section](d)))
         for section, i, kind, d, label in entries:
             local = kind.read_local(d, self.plan.snapshot)
