@@ -117,7 +117,7 @@ import shlex
 
 from ansible.errors import AnsibleConnectionFailure, AnsibleError
 from ansible.module_utils.common.text.converters import to_bytes, to_text
-from ansible.plugins.connection import ConnectionBase
+from ansible.plugins.connection import ConnectionBase, ensure_connect
 from ansible.plugins.loader import connection_loader
 from ansible.utils.display import Display
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError
@@ -188,6 +188,7 @@ class Connection(ConnectionBase):
             self._connected = True
         return self
 
+    @ensure_connect
     def exec_command(self, cmd, in_data=None, sudoable=True):
         super(Connection, self).exec_command(cmd, in_data=in_data, sudoable=sudoable)
         parent = self.ssh_type_conn
@@ -217,10 +218,12 @@ class Connection(ConnectionBase):
             why = to_text(match.group(1).strip(), errors='surrogate_or_replace')
             raise AnsibleConnectionFailure("cannot enter network namespace '%s': %s" % (self.netns, why))
 
+    @ensure_connect
     def put_file(self, in_path, out_path):
         super(Connection, self).put_file(in_path, out_path)
         return self.ssh_type_conn.put_file(in_path, out_path)
 
+    @ensure_connect
     def fetch_file(self, in_path, out_path):
         super(Connection, self).fetch_file(in_path, out_path)
         return self.ssh_type_conn.fetch_file(in_path, out_path)

@@ -8,7 +8,7 @@ import os
 import subprocess
 
 import pytest
-# the fixture: an sshd on 127.0.0.1
+# the fixture of test_remote_ssh: an sshd of its own on 127.0.0.1
 from test_remote_ssh import sshd  # noqa: F401  # pylint: disable=unused-import
 
 from conftest import ROOT, ipj
