@@ -77,6 +77,17 @@ def render(cfg, paths):
     return HEADER + '\n'.join(lines) + '\n'
 
 
+def static_hosts(conf):
+    """[{mac, ip, name}] of the static leases (dhcp-host= lines) of a configuration this module rendered (pure)."""
+    out = []
+    for line in conf.splitlines():
+        if line.startswith('dhcp-host='):
+            parts = line[len('dhcp-host='):].split(',')
+            if len(parts) == 3:
+                out.append({'mac': parts[0], 'ip': parts[1], 'name': parts[2]})
+    return out
+
+
 def drop_to():
     """The user dnsmasq runs as after binding: Debian's `dnsmasq` user when it exists, else nobody."""
     for user in ('dnsmasq', 'nobody'):
