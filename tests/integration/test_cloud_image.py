@@ -9,7 +9,8 @@ import re
 import subprocess
 import time
 
-from cloud_image import cloud_image, report  # noqa: F401 (cloud_image is a fixture)
+# cloud_image is a fixture: imported so that pytest finds it here
+from cloud_image import cloud_image, report  # noqa: F401  # pylint: disable=unused-import
 from test_nested_vm import residue
 
 LAB, WAN = '10.71.0.%d', '10.72.0.%d'
