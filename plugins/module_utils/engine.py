@@ -23,6 +23,7 @@ import ipaddress
 import os
 import signal
 import socket
+import threading
 import time
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -135,11 +136,11 @@ def _maybe_die(action, kill):
     """Fault injection for the crash tests (tests/integration/test_crash.py): with VNETLAB_TEST_KILL_AFTER
     set, the run SIGKILLs itself right after the first op whose action contains that text (`TERM:<text>`:
     sends itself SIGTERM instead, which the run notes and rolls back on)."""
-    sig = 9
     if kill and kill.startswith('TERM:'):
-        sig, kill = signal.SIGTERM, kill[len('TERM:'):]
-    if kill and kill in action:
-        os.kill(os.getpid(), sig)
+        if kill[len('TERM:'):] in action:  # as `kill <pid>` from outside: to the main thread
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM)
+    elif kill and kill in action:
+        os.kill(os.getpid(), 9)
 
 
 def apply(walker, ops, intent=None):
@@ -171,31 +172,44 @@ def _apply(walker, ops):
     done = []
     for group in _groups(ops):
         try:
-            try:
-                interrupt.check(before=group[0].action)
-            except interrupt.Interrupted as e:
-                raise WalkError(0, e, entered=False)
+            _interruption_point(group[0].action)
             _run_group(walker, group)
         except WalkError as e:
-            if not isinstance(e.error, (VnetlabError, NetlinkError, OSError)):
-                raise e.error
-            work = [op for op in group if not op.creates]
-            if e.entered:
-                done.extend(group[:1] if group[0].creates else [])
-                done.extend(work[:e.done])
-                failed = work[e.done] if e.done < len(work) else group[0]
-            else:
-                failed = group[0]
-            # a ParamError names the parameter to fix: it leads; anything else is told as the action that failed
-            error = str(e.error) if isinstance(e.error, (ParamError, interrupt.Interrupted)) else \
-                '%s failed: %s' % (failed.action, _reason(e.error, failed.action))
-            errors = rollback(walker, done)
-            if errors:
-                raise VnetlabError('%s; rolling back also failed: %s' % (error, '; '.join(errors)))
-            undone = [op.action for op in done if op.undo is not None or op.creates]
-            raise RolledBack('%s%s' % (error, ' (rolled back: %s)' % ', '.join(undone) if undone else ''))
+            _roll_back(walker, done, group, e)
         done.extend(group)
+    try:
+        _interruption_point(None)  # a signal during the last step rolls back too
+    except WalkError as e:
+        _roll_back(walker, done, [], e)
     return done
+
+
+def _interruption_point(before):
+    try:
+        interrupt.check(before)
+    except interrupt.Interrupted as e:
+        raise WalkError(0, e, entered=False)
+
+
+def _roll_back(walker, done, group, e):
+    """Undo `done` (and what of the failed `group` completed), then raise what failed and what was undone."""
+    if not isinstance(e.error, (VnetlabError, NetlinkError, OSError)):
+        raise e.error
+    work = [op for op in group if not op.creates]
+    failed = group[0] if group else None
+    if e.entered and group:
+        done.extend(group[:1] if group[0].creates else [])
+        done.extend(work[:e.done])
+        failed = work[e.done] if e.done < len(work) else group[0]
+    # a ParamError names the parameter to fix, an interruption the signal: they lead; anything else is
+    # told as the action that failed
+    error = str(e.error) if isinstance(e.error, (ParamError, interrupt.Interrupted)) else \
+        '%s failed: %s' % (failed.action, _reason(e.error, failed.action))
+    errors = rollback(walker, done)
+    if errors:
+        raise VnetlabError('%s; rolling back also failed: %s' % (error, '; '.join(errors)))
+    undone = [op.action for op in done if op.undo is not None or op.creates]
+    raise RolledBack('%s%s' % (error, ' (rolled back: %s)' % ', '.join(undone) if undone else ''))
 
 
 def _reason(error, action):
