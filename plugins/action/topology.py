@@ -18,6 +18,22 @@ from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import lo
 from ansible_collections.vnetlab.linux.plugins.plugin_utils.topology_file import read_text
 
 
+def read_topology(action, src):
+    """Read and validate a topology file on the controller (searched like copy's src) -> its data; errors
+    name the file and the line of a bad key. Shared by the action plugins that take `src`."""
+    try:
+        path = action._find_needle('files', src)
+        text = read_text(action._loader, path)  # a vault-encrypted file is decrypted
+    except (AnsibleError, OSError) as e:
+        raise AnsibleActionFail('src: cannot read the topology file %s: %s' % (src, to_text(e)))
+    try:
+        data, positions = load_yaml(text, source=src)
+        normalize(data, positions, source=src)  # the module validates again, without lines
+    except VnetlabError as e:
+        raise AnsibleActionFail(to_text(e))
+    return data
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _VALID_ARGS = frozenset(('src', 'definition', 'state', 'prune'))
@@ -29,17 +45,7 @@ class ActionModule(ActionBase):
         if src is not None:
             if args.get('definition') is not None:
                 raise AnsibleActionFail('src and definition are mutually exclusive: give one of them')
-            try:
-                path = self._find_needle('files', src)
-                text = read_text(self._loader, path)  # a vault-encrypted file is decrypted
-            except (AnsibleError, OSError) as e:
-                raise AnsibleActionFail('src: cannot read the topology file %s: %s' % (src, to_text(e)))
-            try:
-                data, positions = load_yaml(text, source=src)
-                normalize(data, positions, source=src)  # the module validates again, without lines
-            except VnetlabError as e:
-                raise AnsibleActionFail(to_text(e))
-            args['definition'] = json.dumps(data)  # text: Ansible passes it on as is, a big dict it walks
+            args['definition'] = json.dumps(read_topology(self, src))  # text: Ansible passes it on as is
         result.update(self._execute_module(module_name='vnetlab.linux.topology', module_args=args,
                                            task_vars=task_vars))
         return result

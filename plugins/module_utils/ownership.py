@@ -7,7 +7,9 @@ Every object vnetlab makes carries a mark naming its owner:
   * a link: its ifalias - `vnetlab` when a resource module made it, `vnetlab:<lab>` when a lab did;
   * a namespace: the mark on its loopback;
   * a guest or DHCP server started by a lab: a file `lab` in its runtime directory holding the lab's name;
-  * NAT rules: the comment `vnetlab <source> <uplink>` (nftables: in our own table `ip vnetlab`).
+  * firewall rules (NAT, port forwards): a comment that starts with the mark - `vnetlab:<lab> <source>
+    <uplink>`, `vnetlab:<lab> fwd <proto> <port> ...` (nftables: in our own table `ip vnetlab`);
+  * kernel settings held (objects/sysctl.py): a holder text that starts with the mark, for a lab's.
 Planners ask `owned(alias, owner)` before they replace or delete anything, and `foreign()` builds the
 refusal that names the object and what makes it someone else's.
 """
@@ -79,9 +81,24 @@ def foreign(param, netns_text, name, what, how='remove it or choose another name
                       % (name, netns_text, what, how))
 
 
-def nat_tag(source, uplink):
-    """The comment on every NAT rule of one source/uplink pair."""
-    return '%s %s %s' % (PREFIX, source, uplink)
+def nat_tag(source, uplink, lab=None):
+    """The comment on every NAT rule of one source/uplink pair of one owner: its mark first, so that a
+    lab's rules are found by the lab's name alone (and two labs NATing the same pair have their own)."""
+    return '%s %s %s' % (mark(lab), source, uplink)
+
+
+def parse_nat_tag(text):
+    """A NAT rule's comment -> (lab or None for the modules, source, uplink); None when it is not one."""
+    words = (text or '').split(' ')
+    if len(words) != 3 or not is_vnetlab(words[0]) or not all(words[1:]):
+        return None
+    return lab_of(words[0]) or None, words[1], words[2]
+
+
+def owner_of_text(text):
+    """The lab named by the mark a text starts with (a rule comment, a sysctl holder): '' for the modules,
+    None when the text does not start with a mark."""
+    return lab_of((text or '').split(' ', 1)[0])
 
 
 def started_by(paths):
@@ -138,6 +155,28 @@ def write_intent(key, objects):
     objects = set(objects) | read_intent(key)
     os.makedirs(INTENT_DIR, 0o700, exist_ok=True)
     write_atomic(_intent_path(key), json.dumps({'run': key, 'objects': sorted(objects, key=str)}), 0o600)
+
+
+def every_intent():
+    """{key: {(netns, name)}} of every run's intent record on the host (what cleanup counts as ours)."""
+    out = {}
+    try:
+        names = sorted(os.listdir(INTENT_DIR))
+    except OSError:
+        return out
+    for leaf in names:
+        try:
+            with open(os.path.join(INTENT_DIR, leaf)) as f:
+                data = json.load(f)
+            out[data['run']] = set((ns, name) for ns, name in data['objects'])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return out
+
+
+def intent_owner(key):
+    """The lab a run's intent key belongs to ('' for a module's run: its key is its object lock)."""
+    return key[len('lab/'):] if key.startswith('lab/') else ''
 
 
 def clear_intent(key):

@@ -117,7 +117,7 @@ seealso:
   - module: vnetlab.linux.qemu_guest
   - module: vnetlab.linux.port_forward
 author:
-  - vnetlab contributors
+  - vnetlab contributors (@vnetlab)
 '''
 
 EXAMPLES = r'''

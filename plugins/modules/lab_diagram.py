@@ -18,11 +18,14 @@ description:
     veth pairs and TAPs as edges, the NAT uplink marked - and writes it to O(path) on the host.
   - The format follows the file name - C(.dot), C(.svg), C(.png) (these two need Graphviz's C(dot)),
     C(.mmd) or C(.md) (Mermaid, for Markdown). C(changed) only when the file's content changes.
+  - With O(src) or O(definition) it draws a topology instead - the lab as it will be, before anything is
+    built. Nothing is read from the kernel then, and neither root nor pyroute2 is needed.
+  - Labels are escaped for the format (an interface name may hold C(") or C(\)).
 options:
   path:
-    description: File to write.
+    description:
+      - File to write. Without it nothing is written; the diagram is returned (RV(dot), RV(mermaid)).
     type: path
-    required: true
   namespaces:
     description: Only these namespaces (and the host's lab links). All when omitted.
     type: list
@@ -31,6 +34,19 @@ options:
     description: Only what vnetlab made.
     type: bool
     default: true
+  src:
+    description:
+      - A topology file on the controller (as for M(vnetlab.linux.topology)'s O(vnetlab.linux.topology#module:src)),
+        read and validated there by the action plugin; draws the lab it declares.
+      - Mutually exclusive with O(definition) and O(namespaces).
+    type: path
+    version_added: "0.2.0"
+  definition:
+    description:
+      - A topology as data, or JSON text of it (as for M(vnetlab.linux.topology)); draws the lab it declares.
+      - Mutually exclusive with O(src) and O(namespaces).
+    type: raw
+    version_added: "0.2.0"
 attributes:
   diff_mode:
     support: partial
@@ -51,6 +67,12 @@ EXAMPLES = r'''
 - name: Diagram of the running lab
   vnetlab.linux.lab_diagram:
     path: /tmp/lab.svg
+
+- name: Diagram of a topology file, before it is built
+  vnetlab.linux.lab_diagram:
+    src: examples/scenario_b.yml
+    path: /tmp/scenario-b.dot
+  delegate_to: localhost
 '''
 
 RETURN = r'''
@@ -63,19 +85,21 @@ mermaid:
   returned: always
   type: str
 path:
-  description: The file written (or, in check mode, that would be).
+  description: The file written, or in check mode that would be (null without O(path)).
   returned: always
   type: str
 '''
 
+import json
 import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import preflight
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.command import run
-from ansible_collections.vnetlab.linux.plugins.module_utils.lab.diagram import to_dot, to_mermaid
+from ansible_collections.vnetlab.linux.plugins.module_utils.lab.diagram import from_topology, to_dot, to_mermaid
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.facts import gather
+from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import normalize
 from ansible_collections.vnetlab.linux.plugins.module_utils.ownership import write_atomic
 
 FORMATS = {'.dot': 'dot', '.gv': 'dot', '.svg': 'svg', '.png': 'png', '.mmd': 'mermaid', '.md': 'mermaid'}
@@ -103,26 +127,47 @@ def file_diff(fmt, path, old, new):
     return diff
 
 
+def drawn(module):
+    """The facts to draw: the topology's lab as it will be, or the live lab."""
+    definition = module.params['definition']
+    if definition is not None:
+        if isinstance(definition, str):
+            try:
+                definition = json.loads(definition)
+            except ValueError as e:
+                raise VnetlabError('definition: not a mapping, nor JSON text of one: %s' % e)
+        return from_topology(normalize(definition, source='definition'))
+    preflight(module)
+    return gather(module.params['namespaces'], module.params['owned_only'])
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            path=dict(type='path', required=True),
+            path=dict(type='path'),
             namespaces=dict(type='list', elements='str'),
             owned_only=dict(type='bool', default=True),
+            src=dict(type='path'),
+            definition=dict(type='raw'),
         ),
+        mutually_exclusive=[('src', 'definition'), ('namespaces', 'definition'), ('namespaces', 'src')],
         supports_check_mode=True,
     )
+    if module.params['src'] is not None:
+        module.fail_json(msg='src: the file is read on the controller by the action plugin of '
+                             'vnetlab.linux.lab_diagram; call the module by that name')
     p = module.params
     try:
-        fmt = FORMATS.get(os.path.splitext(p['path'])[1].lower())
+        fmt = FORMATS.get(os.path.splitext(p['path'])[1].lower()) if p['path'] else 'dot'
         if fmt is None:
             raise VnetlabError('path: name the file .svg, .png, .dot or .mmd/.md (the format follows the name)')
-        preflight(module)
-        lab = gather(p['namespaces'], p['owned_only'])
+        lab = drawn(module)
         dot, mermaid = to_dot(lab), to_mermaid(lab)
-        content = render(fmt, dot, mermaid, module)
+        content = render(fmt, dot, mermaid, module) if p['path'] else None
     except VnetlabError as e:
         module.fail_json(msg=str(e))
+    if p['path'] is None:
+        module.exit_json(changed=False, dot=dot, mermaid=mermaid, path=None)
     old = None
     if os.path.exists(p['path']):
         with open(p['path'], 'rb') as f:

@@ -72,7 +72,7 @@ seealso:
   - module: vnetlab.linux.dhcp
   - module: vnetlab.linux.qemu_guest
 author:
-  - vnetlab contributors
+  - vnetlab contributors (@vnetlab)
 '''
 
 EXAMPLES = r'''

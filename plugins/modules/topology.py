@@ -121,10 +121,14 @@ actions:
   sample: ["create netns 'red'", "set lo up in netns 'red'",
            "create veth 'veth-red' in netns 'red' with peer 'veth-blue' in netns 'blue'"]
 lab:
-  description: The lab's name, the state asked for, its namespaces, how many links it has and its guests afterwards.
+  description:
+    - The lab's name, the state asked for, its namespaces, how many links it has and its guests afterwards.
+    - C(guest_hosts) lists the guests with a static lease of a C(dhcp) entry, with the address Ansible
+      reaches them at and their O(definition) C(ssh_user) (what the C(lab) role's C(add_host) uses).
   returned: always
   type: dict
-  sample: {"name": "pair", "state": "present", "namespaces": ["blue", "red"], "links": 2, "guests": []}
+  sample: {"name": "c", "state": "present", "namespaces": ["navy"], "links": 3, "guests": ["vm0"],
+           "guest_hosts": [{"name": "vm0", "address": "10.16.0.128", "ssh_user": "debian"}]}
 elapsed_ms:
   description: Time the module spent reading and changing kernel state, in milliseconds.
   returned: always

@@ -1,5 +1,10 @@
 """Diagrams from facts: the shape of scenario B and C as docs/scenarios.md draws them."""
-from ansible_collections.vnetlab.linux.plugins.module_utils.lab.diagram import model, to_dot, to_mermaid
+import re
+
+import yaml
+
+from ansible_collections.vnetlab.linux.plugins.module_utils.lab.diagram import from_topology, model, to_dot, to_mermaid
+from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import normalize
 
 
 def link(kind, addresses=(), master=None, **extra):
@@ -28,18 +33,84 @@ def test_model_has_boxes_hubs_and_edges():
     labels = [g[1] for g in groups]
     assert labels == ['host', 'netns navy', 'QEMU guest vm0 (x86_64, tcg)']
     host_nodes = dict((n[0], (n[1], n[2])) for n in groups[0][2])
-    assert host_nodes['host__br0'] == ('br0\\n10.16.0.1/24', 'hub')
-    assert host_nodes['host__eth0'][1] == 'uplink' and 'NAT 10.16.0.0/24' in host_nodes['host__eth0'][0]
-    assert ('host__veth_br', 'navy__veth_navy', 'veth') in edges  # the pair, drawn once
+    assert host_nodes['host/br0'] == ('br0\n10.16.0.1/24', 'hub')
+    assert host_nodes['host/eth0'][1] == 'uplink' and 'NAT 10.16.0.0/24' in host_nodes['host/eth0'][0]
+    assert ('host/veth-br', 'netns:navy/veth-navy', 'veth') in edges  # the pair, drawn once
     assert len([e for e in edges if e[2] == 'veth']) == 1
-    assert ('host__tap0', 'host__br0', '') in edges and ('host__tap0', 'guest_vm0__tap0', '') in edges
-    assert groups[2][2][0][1] == 'eth0\\n10.16.0.5/24'
+    assert ('host/tap0', 'host/br0', '') in edges and ('host/tap0', 'guest:vm0/tap0', '') in edges
+    assert groups[2][2][0][1] == 'eth0\n10.16.0.5/24'
 
 
 def test_dot_and_mermaid_text():
     dot = to_dot(SCENARIO_C)
-    assert dot.startswith('graph vnetlab {') and 'subgraph cluster_navy__cluster {' in dot
-    assert 'host__veth_br -- navy__veth_navy [label="veth"];' in dot
+    assert dot.startswith('graph vnetlab {') and 'subgraph "cluster:netns:navy" {' in dot
+    assert '"host/veth-br" -- "netns:navy/veth-navy" [label="veth"];' in dot
+    assert '"host/br0" [label="br0\\n10.16.0.1/24", shape=ellipse' in dot
     mermaid = to_mermaid(SCENARIO_C)
-    assert mermaid.startswith('flowchart LR') and 'host__br0(["br0<br/>10.16.0.1/24"])' in mermaid
-    assert 'host__veth_br ---|veth| navy__veth_navy' in mermaid
+    assert mermaid.startswith('flowchart LR') and '(["br0<br/>10.16.0.1/24"])' in mermaid
+    ids = dict(re.findall(r'^    (n\d+)\W+"([^"<]+)', mermaid, re.M))
+    ids = dict((v, k) for k, v in ids.items())
+    assert '  %s ---|veth| %s' % (ids['veth-br'], ids['veth-navy']) in mermaid
+
+
+def test_names_that_need_escaping():
+    """Interface names may hold quotes and backslashes; names that differ only there stay two nodes."""
+    facts = {'host': {'links': {
+        'a"b\\c': link('veth', ['10.1.0.1/24'], peer='a_b', peer_netns=None),
+        'a_b': link('veth', peer='a"b\\c', peer_netns=None),
+        'a-b': link('bridge'),
+    }, 'routes': []}, 'netns': {}}
+    dot = to_dot(facts)
+    assert '"host/a\\"b\\\\c" [label="a\\"b\\\\c\\n10.1.0.1/24", shape=box];' in dot
+    assert '"host/a\\"b\\\\c" -- "host/a_b" [label="veth"];' in dot
+    assert len(set(n[0] for n in model(facts)[0][0][2])) == 3
+    assert_balanced_dot(dot)
+    mermaid = to_mermaid(facts)
+    assert '["a#quot;b\\c<br/>10.1.0.1/24"]' in mermaid
+
+
+def assert_balanced_dot(dot):
+    """Every quoted string in the DOT text ends where it should: quotes pair up once escapes are skipped."""
+    inside, i = False, 0
+    while i < len(dot):
+        if inside and dot[i] == '\\':
+            i += 2
+            continue
+        if dot[i] == '"':
+            inside = not inside
+        assert not (inside and dot[i] == '\n'), 'a newline inside a quoted string'
+        i += 1
+    assert not inside
+
+
+def test_from_topology_draws_the_lab_before_it_exists():
+    topo = normalize(yaml.safe_load(SCENARIO_C_FILE))
+    facts = from_topology(topo)
+    assert facts['namespaces'] == ['navy']
+    assert facts['host']['links']['br0']['ports'] == ['veth-br', 'vqtap0']
+    assert facts['netns']['navy']['links']['veth-navy']['addresses'] == ['10.16.0.2/24']
+    assert facts['guests'][0]['address'] == '10.16.0.50'  # its static DHCP lease
+    groups, edges = model(facts)
+    assert [g[1] for g in groups] == ['host', 'netns navy', 'QEMU guest vm0 (x86_64, tcg)']
+    assert ('host/veth-br', 'netns:navy/veth-navy', 'veth') in edges
+    assert ('host/vqtap0', 'guest:vm0/vqtap0', '') in edges
+    host_nodes = dict((n[0], n[1]) for n in groups[0][2])
+    assert host_nodes['host/default route'] == 'default route (uplink)\nNAT 10.16.0.0/24'
+    assert groups[2][2][0][1] == 'eth0\n10.16.0.50'
+    assert_balanced_dot(to_dot(facts))
+
+
+SCENARIO_C_FILE = """
+lab: c
+namespaces: [navy]
+bridges:
+  - {name: br0, addresses: [10.16.0.1/24]}
+veths:
+  - {name: veth-navy, netns: navy, addresses: [10.16.0.2/24], peer: veth-br, peer_master: br0}
+dhcp:
+  - {bridge: br0, range_start: 10.16.0.50, range_end: 10.16.0.99}
+guests:
+  - {name: vm0, kernel: /boot/vmlinuz, accel: tcg, nics: [{bridge: br0, tap: vqtap0}]}
+nat:
+  - {source: 10.16.0.0/24}
+"""

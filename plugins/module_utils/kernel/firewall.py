@@ -7,8 +7,9 @@ Rules (for each source/uplink pair):
   * masquerade source -> uplink;
   * forward: accept source -> uplink, and uplink -> source only for conntrack ESTABLISHED,RELATED
     (the hand-made `-o br0 -j ACCEPT` admitted anything from anywhere into the lab).
-nftables: everything lives in table `ip vnetlab`, each rule commented `vnetlab <source> <uplink>`.
-iptables: the same rules with `-m comment --comment "vnetlab <source> <uplink>"`.
+nftables: everything lives in table `ip vnetlab`, each rule commented `<mark> <source> <uplink>`, the
+mark naming the owner (`vnetlab` for the module, `vnetlab:<lab>` for a lab: ownership.nat_tag).
+iptables: the same rules with `-m comment --comment "<mark> <source> <uplink>"`.
 An accept in our own nft table cannot override a DROP policy or a REJECT rule in the iptables FORWARD
 chain (Docker, Oracle Cloud images): wherever that chain would refuse forwarded packets, the two
 forward rules are also inserted at the top of it (with the comment), whatever the backend.
@@ -19,6 +20,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import re
 import shutil
 
 from ansible_collections.vnetlab.linux.plugins.module_utils import ownership
@@ -68,8 +70,8 @@ def _host_lock(fn):
     return locked
 
 
-def nft_add(source, uplink):
-    comment = tag(source, uplink)
+def nft_add(source, uplink, lab=None):
+    comment = tag(source, uplink, lab)
     nft_apply([
         'add rule ip %s postrouting ip saddr %s oifname "%s" masquerade comment "%s"'
         % (TABLE, source, uplink, comment),
@@ -78,8 +80,8 @@ def nft_add(source, uplink):
         % (TABLE, source, uplink, comment)])
 
 
-def nft_remove(source, uplink):
-    nft_delete(tag(source, uplink))
+def nft_remove(source, uplink, lab=None):
+    nft_delete(tag(source, uplink, lab))
 
 
 # Our table's chains; `nft -f` adds what is missing and leaves what exists as it is.
@@ -112,9 +114,9 @@ def nft_delete(comment):
 # iptables
 # --------------------------------------------------------------------------------------------
 
-def ipt_rules(source, uplink):
+def ipt_rules(source, uplink, lab=None):
     """(table, chain, rule args, insert?) of our iptables rules for this pair."""
-    c = ['-m', 'comment', '--comment', tag(source, uplink)]
+    c = ['-m', 'comment', '--comment', tag(source, uplink, lab)]
     return [
         ('nat', 'POSTROUTING', ['-s', source, '-o', uplink] + c + ['-j', 'MASQUERADE'], False),
         ('filter', 'FORWARD', ['-d', source, '-i', uplink, '-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED']
@@ -168,32 +170,49 @@ def iptables_forward_refuses():
 # the pair as a whole
 # --------------------------------------------------------------------------------------------
 
-def current(source, uplink):
-    """What of ours exists for this pair: nftables rules; all iptables rules; the iptables forward rules;
-    any iptables rule at all (a half-removed set still needs removing). Each rule is checked once."""
+def current(source, uplink, lab=None):
+    """What of this owner's exists for this pair: nftables rules; all iptables rules; the iptables forward
+    rules; any iptables rule at all (a half-removed set still needs removing). Each rule is checked once."""
     nft = False
     if shutil.which('nft'):
-        nft = tag(source, uplink) in (nft_rules() or {})
+        nft = tag(source, uplink, lab) in (nft_rules() or {})
     present = []
     if shutil.which('iptables'):
-        present = [(chain, ipt_has(table, chain, args)) for table, chain, args, dummy in ipt_rules(source, uplink)]
+        present = [(chain, ipt_has(table, chain, args))
+                   for table, chain, args, dummy in ipt_rules(source, uplink, lab)]
     return {'nftables': nft, 'iptables': bool(present) and all(p for dummy, p in present),
             'iptables_forward': bool(present) and all(p for chain, p in present if chain == 'FORWARD'),
             'iptables_any': any(p for dummy, p in present)}
 
 
-def installed_uplinks(source):
-    """The uplinks our rules for source were installed for, read from the rules' own comments - what a
-    teardown removes, whatever the default route is today."""
+def installed_uplinks(source, lab=None):
+    """The uplinks this owner's rules for source were installed for, read from the rules' own comments -
+    what a teardown removes, whatever the default route is today."""
     found = set()
-    prefix = tag(source, '')
-    if shutil.which('nft'):
-        found.update(c[len(prefix):] for c in (nft_rules() or {}) if c.startswith(prefix))
+    for comments in our_comments().values():
+        for comment in comments:
+            parsed = ownership.parse_nat_tag(comment)
+            if parsed and parsed[0] == lab and parsed[1] == source:
+                found.add(parsed[2])
+    return sorted(found)
+
+
+_IPT_COMMENT = re.compile(r'--comment "(%s[^"]*)"' % ownership.PREFIX)
+
+
+def ipt_comments():
+    """The comments of our iptables rules (nat and filter tables)."""
+    found = set()
     for table in ('nat', 'filter'):
         for line in ipt_listing(table):
-            if '"%s' % prefix in line:
-                found.add(line.split('"%s' % prefix, 1)[1].split('"', 1)[0])
-    return sorted(u for u in found if u)
+            found.update(c for c in _IPT_COMMENT.findall(line) if ownership.owner_of_text(c) is not None)
+    return found
+
+
+def our_comments():
+    """{'nftables': comments, 'iptables': comments} of every rule of ours, whoever's (NAT, forwards)."""
+    nft = set(nft_rules() or {}) if shutil.which('nft') else set()
+    return {'nftables': nft, 'iptables': ipt_comments()}
 
 
 def ipt_listing(table, chain=None):

@@ -4,9 +4,10 @@
 """Port forwards: a port of the host (arriving on the uplink, and if asked from the host itself) to a
 guest's address and port - a DNAT plus forward accepts for exactly that flow, marked as ours.
 
-A forward is identified by (protocol, host port, uplink): its comment `vnetlab fwd <proto> <port>
-<uplink> <to>:<to_port>[ host]` names that key first, then where it points, so that the rules of a
-forward whose target changed are found and replaced. Rules (nftables, our table `ip vnetlab`; iptables:
+A forward is identified by (protocol, host port, uplink): its comment `<mark> fwd <proto> <port> <uplink>
+<to>:<to_port>[ host]` names its owner (`vnetlab`: the module, `vnetlab:<lab>`: a lab), then the key,
+then where it points, so that the rules of a forward whose target changed are found and replaced, and a
+lab's forwards are found by its name alone. Rules (nftables, our table `ip vnetlab`; iptables:
 the same with `-m comment`):
   * prerouting: arriving on the uplink for a local address and the port -> DNAT to the guest;
   * forward: new DNATed connections to the guest's port, and that port's replies;
@@ -24,26 +25,32 @@ import shutil
 from ansible_collections.vnetlab.linux.plugins.module_utils import ownership
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import firewall
 
-KEY_TAG = ownership.PREFIX + ' fwd'
+FWD = 'fwd'
 
 
-def key_text(proto, port, uplink):
-    return '%s %s %d %s ' % (KEY_TAG, proto, port, uplink)
+def key_text(lab, proto, port, uplink):
+    """The start of the comment of every rule of one owner's forward of one (protocol, port, uplink)."""
+    return '%s %s %s %d %s' % (ownership.mark(lab), FWD, proto, port, uplink)
 
 
 def comment(f):
-    return key_text(f['protocol'], f['port'], f['in_interface']) + '%s:%d%s' % (
+    return key_text(f.get('lab'), f['protocol'], f['port'], f['in_interface']) + ' %s:%d%s' % (
         f['to_address'], f['to_port'], ' host' if f['from_host'] else '')
 
 
 def parse_comment(text):
-    """A forward's comment -> its settings, or None when it is not a forward's."""
-    words = text.split(' ')
-    if len(words) not in (6, 7) or ' '.join(words[:2]) != KEY_TAG or ':' not in words[5]:
+    """A forward's comment -> its settings (with 'lab': its owner, None for the module), or None when it is
+    not a forward's."""
+    words = (text or '').split(' ')
+    if len(words) not in (6, 7) or words[1] != FWD or not ownership.is_vnetlab(words[0]) or ':' not in words[5] \
+            or not words[3].isdigit():
         return None
     address, port = words[5].rsplit(':', 1)
+    if not port.isdigit():
+        return None
     return {'protocol': words[2], 'port': int(words[3]), 'in_interface': words[4], 'to_address': address,
-            'to_port': int(port), 'from_host': len(words) == 7 and words[6] == 'host'}
+            'to_port': int(port), 'from_host': len(words) == 7 and words[6] == 'host',
+            'lab': ownership.lab_of(words[0]) or None}
 
 
 def nft_lines(f):
@@ -91,20 +98,27 @@ def ipt_rules(f, forward_only=False):
     return rules
 
 
-def installed(proto, port, uplink):
-    """{'nftables': [settings], 'iptables': [settings]} of the forwards installed for this key (normally
-    at most one each; more when a run was killed half-way through replacing one)."""
-    prefix = key_text(proto, port, uplink)
-    found = {'nftables': [], 'iptables': []}
-    if shutil.which('nft'):
-        found['nftables'] = [parse_comment(c) for c in (firewall.nft_rules() or {}) if c.startswith(prefix)]
-    texts = set()
-    for table in ('nat', 'filter'):
-        for line in firewall.ipt_listing(table):
-            if '"%s' % prefix in line:
-                texts.add(prefix + line.split('"%s' % prefix, 1)[1].split('"', 1)[0])
-    found['iptables'] = [parse_comment(t) for t in sorted(texts)]
-    return dict((k, [f for f in v if f]) for k, v in found.items())
+def installed(proto, port, uplink, comments=None):
+    """{'nftables': [settings], 'iptables': [settings]} of the forwards installed for this key, whoever's
+    (normally at most one each; more when a run was killed half-way through replacing one). comments:
+    firewall.our_comments(), when read already."""
+    comments = firewall.our_comments() if comments is None else comments
+    key, found = (proto, port, uplink), {}
+    for backend, texts in comments.items():
+        parsed = [parse_comment(t) for t in sorted(texts)]
+        found[backend] = [f for f in parsed if f and (f['protocol'], f['port'], f['in_interface']) == key]
+    return found
+
+
+def every(comments):
+    """[(settings, backend)] of every forward of ours in firewall.our_comments()."""
+    out = []
+    for backend, texts in sorted(comments.items()):
+        for text in sorted(texts):
+            f = parse_comment(text)
+            if f:
+                out.append((f, backend))
+    return out
 
 
 def add(f, backend, forward_accepts):

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, vnetlab contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The live state of a host's labs: namespaces, links, addresses, routes, bridges, TAPs, guests, NAT.
+"""The live state of a host's labs: namespaces, links, addresses, routes, bridges, TAPs, guests, NAT,
+port forwards and DHCP servers, each with the lab that made it (`lab`: None for the modules' and others').
 
 Read-only: one walk of the Walker over the namespaces (one socket open at a time, no fork).
 """
@@ -10,16 +11,17 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import shutil
 import socket
 
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.guest import qemu
-from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import firewall
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import firewall, forwards
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST, list_netns
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.netlink import (
     Walker, explain, get_addresses, get_links, get_routes)
-from ansible_collections.vnetlab.linux.plugins.module_utils.ownership import is_vnetlab
+from ansible_collections.vnetlab.linux.plugins.module_utils.ownership import (
+    is_vnetlab, lab_of, parse_nat_tag, started_by)
+from ansible_collections.vnetlab.linux.plugins.module_utils.services import dnsmasq
 
 
 def _read(ipr):
@@ -62,6 +64,7 @@ def gather(namespaces=None, owned_only=False):
             entry = {
                 'kind': link['kind'], 'mac': _mac(link['mac']), 'mtu': link['mtu'], 'up': link['up'],
                 'operstate': link['operstate'], 'owned': is_vnetlab(link['ifalias']),
+                'lab': lab_of(link['ifalias']) or None,
                 'master': index_name.get(link['master']) if link['master'] else None,
                 'addresses': sorted(a['address'] for a in addrs if a['index'] == link['index']
                                     and not a['address'].lower().startswith('fe80')),
@@ -80,6 +83,7 @@ def gather(namespaces=None, owned_only=False):
         }
     if owned_only:
         spaces = _owned(spaces)
+    comments = firewall.our_comments()
     bridges = sorted((ns + '/' if ns is not HOST else '') + n for ns, space in spaces.items()
                      for n, v in space['links'].items() if v['kind'] == 'bridge')
     return {
@@ -88,7 +92,9 @@ def gather(namespaces=None, owned_only=False):
         'netns': spaces,
         'bridges': bridges,
         'guests': guests,
-        'nat': gather_nat(),
+        'nat': gather_nat(comments),
+        'forwards': gather_forwards(comments),
+        'dhcp': gather_dhcp(),
     }
 
 
@@ -137,25 +143,46 @@ def gather_guests():
         paths = qemu.Paths(name)
         cfg = qemu.read_config(paths) or {}
         pid = qemu.read_pid(paths)
-        guests.append({'name': name, 'state': 'running' if pid else 'stopped', 'pid': pid,
+        guests.append({'name': name, 'lab': started_by(paths), 'state': 'running' if pid else 'stopped', 'pid': pid,
                        'arch': cfg.get('arch'), 'accel': cfg.get('accel'), 'memory_mib': cfg.get('memory_mib'),
                        'nics': cfg.get('nics', []), 'append': cfg.get('append'),
                        'serial_log': paths.serial_log})
     return guests
 
 
-def gather_nat():
-    """Our NAT rules: [{'source', 'out_interface', 'backend'}] from rule comments 'vnetlab SRC UPLINK'."""
+def gather_nat(comments=None):
+    """Our NAT rules: [{'source', 'out_interface', 'backend', 'lab'}] from the rules' comments
+    (ownership.nat_tag); nftables where both backends have them."""
+    comments = firewall.our_comments() if comments is None else comments
     found = {}
-    if shutil.which('nft'):
-        for comment in firewall.nft_rules() or {}:
-            parts = comment.split()
-            if len(parts) == 3:
-                found[(parts[1], parts[2])] = 'nftables'
-    for table in ('nat', 'filter'):
-        for line in firewall.ipt_listing(table):
-            if '"vnetlab ' in line:
-                parts = line.split('"vnetlab ')[1].split('"')[0].split()
-                if len(parts) == 2 and table == 'nat':
-                    found.setdefault((parts[0], parts[1]), 'iptables')
-    return [{'source': s, 'out_interface': o, 'backend': b} for (s, o), b in sorted(found.items())]
+    for backend in ('iptables', 'nftables'):
+        for comment in comments[backend]:
+            parsed = parse_nat_tag(comment)
+            if parsed:
+                found[(parsed[1], parsed[2], parsed[0] or '')] = backend
+    return [{'source': s, 'out_interface': o, 'backend': b, 'lab': lab or None}
+            for (s, o, lab), b in sorted(found.items())]
+
+
+def gather_forwards(comments=None):
+    """Our port forwards: [{'protocol', 'port', 'in_interface', 'to_address', 'to_port', 'from_host',
+    'backend', 'lab'}] from the rules' comments (kernel/forwards.py); nftables where both have them."""
+    comments = firewall.our_comments() if comments is None else comments
+    found = {}
+    for f, backend in forwards.every(comments):
+        key = forwards.comment(f)
+        if backend == 'nftables' or key not in found:
+            found[key] = dict(f, backend=backend)
+    return [found[k] for k in sorted(found)]
+
+
+def gather_dhcp():
+    """Our DHCP servers: [{'bridge', 'lab', 'state', 'pid', 'hosts': static leases, 'leases'}]."""
+    out = []
+    for bridge in dnsmasq.server_names():
+        paths = dnsmasq.Paths(bridge)
+        pid = dnsmasq.read_pid(paths)
+        out.append({'bridge': bridge, 'lab': started_by(paths), 'state': 'running' if pid else 'stopped',
+                    'pid': pid, 'hosts': dnsmasq.static_hosts(dnsmasq.read_conf(paths) or ''),
+                    'leases': dnsmasq.leases(paths)})
+    return out

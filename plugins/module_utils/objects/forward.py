@@ -7,6 +7,9 @@ One forward per (protocol, port, uplink): a changed target replaces its rules. W
 host itself reaches the guest through the port too (`ssh -p 2222 localhost`): connections from a
 loopback address need route_localnet on the guest's interface, held like every setting we change
 (objects/sysctl.py) and put back when the last forward that needs it goes.
+
+The rules carry their owner's mark (a lab's entry plans with d['lab'] set, lab/plan.py): a port that
+another owner forwards is refused, and teardown removes only the owner's own forward.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -15,6 +18,7 @@ __metaclass__ = type
 
 import ipaddress
 
+from ansible_collections.vnetlab.linux.plugins.module_utils import ownership
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import Op
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import firewall, forwards
@@ -38,8 +42,8 @@ FORWARD = 'net.ipv4.ip_forward'
 
 
 def holder_of(f):
-    """Who holds the settings a forward needs: its key, which a change of target keeps."""
-    return forwards.key_text(f['protocol'], f['port'], f['in_interface']).strip()
+    """Who holds the settings a forward needs: its owner and key, which a change of target keeps."""
+    return forwards.key_text(f.get('lab'), f['protocol'], f['port'], f['in_interface'])
 
 
 def localnet(ifname):
@@ -84,7 +88,10 @@ class PortForward(Kind):
                 raise ParamError('in_interface', 'the host has no IPv4 default route to take the uplink from; '
                                                  'name the interface the port is reached on')
         installed = forwards.installed(d['protocol'], d['port'], uplink) if uplink else {'nftables': [], 'iptables': []}
-        local = {'uplink': uplink, 'installed': installed,
+        lab = d.get('lab')
+        others = [f for fs in installed.values() for f in fs if f['lab'] != lab]  # another owner's: not ours
+        installed = dict((k, [f for f in v if f['lab'] == lab]) for k, v in installed.items())
+        local = {'uplink': uplink, 'installed': installed, 'others': others,
                  'backend': firewall.pick_backend(d['backend']) if d['state'] == 'present' else None,
                  'refuses': firewall.iptables_forward_refuses() if d['state'] == 'present' else False}
         return local
@@ -101,16 +108,24 @@ class PortForward(Kind):
         local = plan.local
         before = self.view(d, plan.snapshot, local)
         n = len(plan.ops)
+        for f in local.get('others', [])[:1]:
+            what = '%s port %d on %s' % (f['protocol'], f['port'], f['in_interface'])
+            if d['state'] == 'absent':
+                plan.warnings.append(ownership.left_alone('forward', what, '', ownership.mark(f['lab'])))
+            else:
+                owner = ownership.owner_text(ownership.mark(f['lab']))
+                raise ParamError('port', '%s is already forwarded to %s:%d, %s; remove it there, or choose another '
+                                         'port' % (what, f['to_address'], f['to_port'], owner))
         if d['state'] == 'absent':
             for f in self._all(local):
                 self._remove(plan, f, PHASE_DELETE)
-            return before if len(plan.ops) == n else dict(before, state='absent', to_address=None, to_port=None,
-                                                            from_host=False, backend=None)
+            gone = dict(before, state='absent', to_address=None, to_port=None, from_host=False, backend=None)
+            return before if len(plan.ops) == n else gone
         uplink = local['uplink']
         if plan.link(HOST, uplink) is None and (HOST, uplink) not in plan.declared:
             raise ParamError('in_interface', "'%s' does not exist on the host" % uplink)
         want = {'protocol': d['protocol'], 'port': d['port'], 'in_interface': uplink, 'to_address': d['to_address'],
-                'to_port': d['to_port'], 'from_host': d['from_host']}
+                'to_port': d['to_port'], 'from_host': d['from_host'], 'lab': d.get('lab')}
         backend = local['backend']
         current = local['installed'][backend]
         others = [f for f in self._all(local) if f != want or f not in current]
@@ -128,7 +143,9 @@ class PortForward(Kind):
             sysctl.hold(plan, FORWARD, '1', holder, PHASE_SERVICES, 'enable IPv4 forwarding (%s=1)' % FORWARD)
         if d['from_host']:
             self._hold_localnet(plan, d, holder)
-        return dict(want, state='present', backend=backend) if len(plan.ops) > n else before
+        after = dict(want, state='present', backend=backend)
+        del after['lab']
+        return after if len(plan.ops) > n else before
 
     @staticmethod
     def _all(local):
@@ -140,8 +157,8 @@ class PortForward(Kind):
 
     @staticmethod
     def _remove(plan, f, phase, forwarding=True, loopback=True):
-        plan.add(Op('remove the forward of %s port %d on %s to %s:%d' % (f['protocol'], f['port'], f['in_interface'],
-                                                                        f['to_address'], f['to_port']),
+        what = (f['protocol'], f['port'], f['in_interface'], f['to_address'], f['to_port'])
+        plan.add(Op('remove the forward of %s port %d on %s to %s:%d' % what,
                     lambda v: forwards.remove(f), local=True, phase=phase))
         holder = holder_of(f)
         if forwarding and holder in sysctl.Held(FORWARD, None).holders():

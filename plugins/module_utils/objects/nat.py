@@ -1,7 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, vnetlab contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""NAT for a lab subnet out of an uplink, and IPv4 forwarding (kernel/firewall.py has the rules)."""
+"""NAT for a lab subnet out of an uplink, and IPv4 forwarding (kernel/firewall.py has the rules).
+
+The rules carry their owner's mark (ownership.nat_tag): a lab's entry plans with d['lab'] set (lab/plan.py),
+a module's without it. Each owner adds and removes only its own rules and its own hold on ip_forward."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -49,8 +52,9 @@ class Nat(Kind):
         host = snapshot[HOST]
         uplink = d['out_interface']
         extra = []
+        lab = d.get('lab')
         if uplink is None and d['state'] == 'absent':
-            installed = firewall.installed_uplinks(d['source'])  # what we installed, wherever it points
+            installed = firewall.installed_uplinks(d['source'], lab)  # what we installed, wherever it points
             uplink, extra = (installed[0], installed[1:]) if installed else (None, [])
         if uplink is None and d['state'] == 'present':
             names = dict((v['index'], n) for n, v in host['links'].items())
@@ -60,11 +64,12 @@ class Nat(Kind):
                 raise ParamError('out_interface', 'the host has no IPv4 default route to take the uplink from; '
                                                   'name the uplink interface')
         backend = firewall.pick_backend(d['backend'])
-        cur = firewall.current(d['source'], uplink) if uplink else {
+        cur = firewall.current(d['source'], uplink, lab) if uplink else {
             'nftables': False, 'iptables': False, 'iptables_forward': False, 'iptables_any': False}
         return {'uplink': uplink, 'backend': backend, 'current': cur, 'ip_forward': read_sysctl(FORWARD),
                 'saved': sysctl.read_saved(FORWARD, None),
-                'also': [(u, firewall.current(d['source'], u)) for u in extra],  # the default route moved between runs
+                # the default route moved between runs
+                'also': [(u, firewall.current(d['source'], u, lab)) for u in extra],
                 'held': sysctl.Held(FORWARD, None).holders(),
                 'refuses': firewall.iptables_forward_refuses() if d['state'] == 'present' else False,
                 }
@@ -79,7 +84,7 @@ class Nat(Kind):
     def plan(self, plan, d):
         local = plan.local
         before = self.view(d, plan.snapshot, local)
-        source, uplink, cur = d['source'], local['uplink'], local['current']
+        source, uplink, cur, lab = d['source'], local['uplink'], local['current'], d.get('lab')
         if d['state'] == 'absent':
             return self._plan_absent(plan, d, local, before)
         if plan.link(HOST, uplink) is None and (HOST, uplink) not in plan.declared:
@@ -88,9 +93,10 @@ class Nat(Kind):
         after = dict(before, state='present', ip_forward='1')
         if local['backend'] == 'nftables' and not cur['nftables']:
             plan.add(Op('add nftables masquerade and forward rules for %s out of %s' % (source, uplink),
-                        lambda v: firewall.nft_add(source, uplink), undo=lambda v: firewall.nft_remove(source, uplink),
+                        lambda v: firewall.nft_add(source, uplink, lab),
+                        undo=lambda v: firewall.nft_remove(source, uplink, lab),
                         local=True, phase=PHASE_SERVICES))
-        rules = firewall.ipt_rules(source, uplink)
+        rules = firewall.ipt_rules(source, uplink, lab)
         if local['backend'] == 'iptables' and not cur['iptables']:
             plan.add(Op('add iptables masquerade and forward rules for %s out of %s' % (source, uplink),
                         lambda v: firewall.ipt_add(rules), undo=lambda v: firewall.ipt_remove(rules), local=True,
@@ -102,7 +108,7 @@ class Nat(Kind):
                         lambda v: firewall.ipt_add(forward), undo=lambda v: firewall.ipt_remove(forward), local=True,
                         phase=PHASE_SERVICES))
             after['iptables_forward_rules'] = True
-        holder = ownership.nat_tag(source, uplink)
+        holder = ownership.nat_tag(source, uplink, lab)
         if local['ip_forward'] != '1' or (local['held'] and holder not in local['held']):
             action = 'enable IPv4 forwarding (%s=1)' % FORWARD if local['ip_forward'] != '1' else None
             plan.add(sysctl.set_op(FORWARD, local['ip_forward'], '1', holder=holder, action=action,
@@ -111,18 +117,18 @@ class Nat(Kind):
 
     @staticmethod
     def _plan_absent(plan, d, local, before):
-        source = d['source']
+        source, lab = d['source'], d.get('lab')
         n = len(plan.ops)
         holders = []
         for uplink, cur in [(local['uplink'], local['current'])] + local['also']:
             if uplink and cur['nftables']:
                 plan.add(Op('delete nftables rules for %s out of %s' % (source, uplink),
-                            lambda v, u=uplink: firewall.nft_remove(source, u), local=True, phase=PHASE_DELETE))
+                            lambda v, u=uplink: firewall.nft_remove(source, u, lab), local=True, phase=PHASE_DELETE))
             if uplink and cur['iptables_any']:
-                rules = firewall.ipt_rules(source, uplink)
+                rules = firewall.ipt_rules(source, uplink, lab)
                 plan.add(Op('delete iptables rules for %s out of %s' % (source, uplink),
                             lambda v, r=rules: firewall.ipt_remove(r), local=True, phase=PHASE_DELETE))
-            holder = ownership.nat_tag(source, uplink) if uplink else None
+            holder = ownership.nat_tag(source, uplink, lab) if uplink else None
             if holder in local['held']:
                 # the last NAT to go puts the value found before the first one back
                 plan.add(sysctl.release_op(FORWARD, holder=holder, phase=PHASE_DELETE))

@@ -141,7 +141,24 @@ def release_op(name, netns=HOST, holder='vnetlab', why='', phase=None):
             if original is not None and read_sysctl(name, netns) == ours:
                 write_sysctl(name, original, netns)
             held.forget()
-    return Op('release %s for %s%s' % (name, holder, why), do, local=True, phase=phase)
+    op = Op('release %s for %s%s' % (name, holder, why), do, local=True, phase=phase)
+    op.releases = (name, netns, holder)  # what a sweep (lab/sweep.py) need not release again
+    return op
+
+
+def every_hold():
+    """[(name, netns, holder)] of every hold recorded on the host."""
+    out = []
+    try:
+        records = sorted(os.listdir(SAVED_DIR))
+    except OSError:
+        return out
+    for record in records:
+        name, _sep, netns = record.rpartition('@')
+        if name:
+            netns = None if netns == 'host' else netns
+            out.extend((name, netns, holder) for holder in Held(name, netns).holders())
+    return out
 
 
 class Sysctl(Kind):
