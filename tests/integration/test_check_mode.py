@@ -25,14 +25,14 @@ def host_state(tag):
             'sysctl': dict((p, open(p).read()) for p in SYSCTLS if os.path.exists(p))}
 
 
-def dry_run(name, extra):
+def dry_run(name, extra, says='Check mode, nothing was changed'):
     proc = subprocess.run(['ansible-playbook', os.path.join('playbooks', name), '--check', '--diff',
                            '-e', json.dumps(dict(extra, prerequisites_install_packages=False))],
                           capture_output=True, text=True, cwd=ROOT, timeout=600, check=False)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     recap = re.search(r'localhost\s*:\s*ok=(\d+)\s+changed=(\d+).*failed=(\d+)', proc.stdout)
     assert recap and int(recap.group(3)) == 0
-    assert 'Check mode, nothing was changed' in proc.stdout
+    assert says in proc.stdout
     return int(recap.group(2)), proc.stdout
 
 
@@ -72,9 +72,9 @@ def scenarios(names, tmp_path):
     }
 
 
-@pytest.mark.parametrize('playbook', ['veth_pair.yml', 'bridge.yml', 'nested_vm.yml'])
+@pytest.mark.parametrize('playbook', ['veth_pair.yml', 'bridge.yml', 'nested_vm.yml', 'nested_vm_guest_play.yml'])
 def test_scenario_playbook_dry_run(names, tmp_path, playbook):
-    extra = scenarios(names, tmp_path)[playbook]
+    extra = scenarios(names, tmp_path)[playbook.replace('_guest_play', '')]
     before = host_state(names.tag)
     changed, out = dry_run(playbook, extra)
     assert changed > 0
@@ -95,5 +95,15 @@ def test_lab_playbook_dry_run(names, tmp_path, example):
     assert changed > 0 and 'would be up' in out
     assert host_state(names.tag) == before
     down_changed, _out = dry_run('lab.yml', {'lab_topology': topology, 'vnetlab_state': 'absent'})
+    assert down_changed == 0
+    assert host_state(names.tag) == before
+
+
+def test_up_and_down_verbs_dry_run(names, tmp_path):
+    topology = renamed('scenario_c.yml', names, tmp_path)
+    before = host_state(names.tag)
+    changed, _out = dry_run('up.yml', {'topology': topology}, says='What check mode would change in lab')
+    assert changed > 0
+    down_changed, _out = dry_run('down.yml', {'topology': topology}, says='would go')
     assert down_changed == 0
     assert host_state(names.tag) == before
