@@ -28,7 +28,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.vnetlab.linux.plugins.module_utils import interrupt, ownership
-from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError, VnetlabError
+from ansible_collections.vnetlab.linux.plugins.module_utils.errors import MissingError, ParamError, VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import locks
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import (
     HOST, NETNS_RUN_DIR, netns_exists, where)
@@ -364,16 +364,17 @@ class Plan:
 
     def require_netns(self, param, netns):
         if netns is not HOST and not self.exists(netns) and (netns, None) not in self.declared:
-            raise ParamError(param, "network namespace '%s' does not exist; create it first "
-                                    "(vnetlab.linux.netns)" % netns)
+            raise MissingError(param, "network namespace '%s' does not exist; create it first "
+                                      "(vnetlab.linux.netns)" % netns, declare=((netns, None), 'netns'))
 
     def require_bridge(self, param, netns, name):
         if self.is_bridge(netns, name):
             return
         link = self.link(netns, name)
         if link is None:
-            raise ParamError(param, "bridge '%s' does not exist in %s; create it first (vnetlab.linux.bridge)"
-                             % (name, where(netns)))
+            self.require_netns(param, netns)
+            raise MissingError(param, "bridge '%s' does not exist in %s; create it first (vnetlab.linux.bridge)"
+                               % (name, where(netns)), declare=((netns, name), 'bridge'))
         raise ParamError(param, "'%s' in %s is a %s link, not a bridge" % (name, where(netns), link['kind']))
 
 
@@ -391,16 +392,26 @@ def preflight(module):
 
 
 def converge(kind, params, check_mode):
-    """validate -> read -> plan -> apply for one object; -> the module result (raises VnetlabError)."""
+    """validate -> read -> plan -> apply for one object; -> the module result (raises VnetlabError).
+
+    In check mode a play's earlier tasks have made nothing, so what they would have made is missing: the
+    plan assumes each missing namespace, link or bridge (MissingError.declare) as one made by an earlier
+    task, with a warning; when the plan still cannot be made (a file to read, an address to serve) the
+    task reports that it would change something, and why its changes cannot be listed yet."""
     started = time.time()
     desired = kind.desired(params)
     key = kind.lock(desired)
+    assumed = {}
     with locks.hold(key, kind.name), Walker() as walker:
         snapshot = read(walker, kind.reads(desired))
-        local = kind.read_local(desired, snapshot)
-        plan = Plan(snapshot, local=local, intended=ownership.read_intent(key))
-        before = kind.view(desired, snapshot, local)
-        after = kind.plan(plan, desired)
+        try:
+            local = kind.read_local(desired, snapshot)
+            before = kind.view(desired, snapshot, local)
+            plan, after = _plan_assuming(kind, desired, snapshot, local, key, check_mode, assumed)
+        except VnetlabError as e:
+            if not check_mode or isinstance(e, interrupt.Interrupted) or not (assumed or isinstance(e, MissingError)):
+                raise
+            return _unplannable(kind, desired, e, assumed, started)
         if plan.ops and not check_mode:
             apply(walker, plan.ops, key)
             snapshot = read(walker, kind.reads(desired))
@@ -411,10 +422,48 @@ def converge(kind, params, check_mode):
     result = dict(changed=bool(plan.ops), actions=[op.action for op in plan.ops],
                   diff=dict(before=before, after=after))
     result.update(kind.returns(desired, after, local))
-    if plan.warnings:
-        result['warnings'] = plan.warnings
+    warnings = [_assumption(k, v) for k, v in sorted(assumed.items(), key=str)] + plan.warnings
+    if warnings:
+        result['warnings'] = warnings
     result['elapsed_ms'] = round((time.time() - started) * 1000.0, 1)
     return result
+
+
+def _plan_assuming(kind, desired, snapshot, local, key, check_mode, assumed):
+    """kind.plan -> (plan, after); in check mode again with each missing prerequisite assumed (in
+    `assumed`, {(netns, name): kind}) until it plans or what is missing cannot be assumed."""
+    while True:
+        plan = Plan(snapshot, declared=dict(assumed), local=local, intended=ownership.read_intent(key))
+        try:
+            return plan, kind.plan(plan, desired)
+        except MissingError as e:
+            if not check_mode or e.declare is None or e.declare[0] in assumed:
+                raise
+            assumed[e.declare[0]] = e.declare[1]
+
+
+def _assumption(what, kind):
+    netns, name = what
+    thing = "network namespace '%s'" % netns if name is None else "%s '%s' in %s" % (
+        'bridge' if kind == 'bridge' else 'interface', name, where(netns))
+    return 'check mode: %s does not exist; planned as if an earlier task of the play had made it' % thing
+
+
+def _identity(kind, d):
+    for key in ('name', 'interface', 'bridge', 'destination', 'source', 'dest', 'port'):
+        if d.get(key) is not None:
+            return "%s '%s'" % (kind.name, d[key])
+    return kind.name
+
+
+def _unplannable(kind, desired, error, assumed, started):
+    """The check-mode result of a task that depends on what an earlier task would make."""
+    why = str(error)
+    warnings = [_assumption(k, v) for k, v in sorted(assumed.items(), key=str)]
+    warnings.append('check mode: %s cannot be planned before the play makes what it needs (%s); it would '
+                    'change the host' % (_identity(kind, desired), why))
+    return dict(changed=True, actions=['%s (planned when the play runs: %s)' % (_identity(kind, desired), why)],
+                warnings=warnings, elapsed_ms=round((time.time() - started) * 1000.0, 1))
 
 
 def run_module(kind):

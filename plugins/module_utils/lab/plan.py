@@ -18,7 +18,7 @@ import socket
 import time
 
 from ansible_collections.vnetlab.linux.plugins.module_utils import engine, ownership
-from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError, VnetlabError
+from ansible_collections.vnetlab.linux.plugins.module_utils.errors import MissingError, ParamError, VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.guest import qemu
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import locks
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST, list_netns, where
@@ -29,19 +29,24 @@ from ansible_collections.vnetlab.linux.plugins.module_utils.objects import (
     address, bridge, dhcp, forward, guest, links, nat, netns, route, veth)
 from ansible_collections.vnetlab.linux.plugins.module_utils.services import dnsmasq
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.base import (
-    PHASE_EARLY, PHASE_HOST, PHASE_NAMESPACES)
+    PHASE_EARLY, PHASE_HOST, PHASE_NAMESPACES, PHASE_SERVICES)
 
 
 # ------------------------------------------------------------------------------------------------
 # read
 # ------------------------------------------------------------------------------------------------
 
+# what services read of the host (the uplink NAT takes from the default route, a bridge's subnet)
+SERVICE_KINDS = (('dhcp', dhcp.KIND), ('guests', guest.KIND), ('nat', nat.KIND), ('forwards', forward.KIND))
+
+
 def needs(topo, sweep, deep):
     """What of the kernel the plan looks at: the host, and every declared namespace (only whether it
     exists for a teardown, which removes it whole)."""
     host_addrs = any(i['netns'] is HOST and i['addresses'] is not None for i in interfaces(topo))
     host_routes = any(r['netns'] is HOST for r in topo['routes'])
-    out = {HOST: (host_addrs or host_routes, host_routes)}
+    out = engine.merge_needs({HOST: (host_addrs or host_routes, host_routes)},
+                             *[kind.reads(d) for section, kind in SERVICE_KINDS for d in topo[section]])
     routed = set(r['netns'] for r in topo['routes'])
     for ns in topo['namespaces']:
         # a teardown removes our namespaces whole: their mark (on lo) is all it reads of them; in an
@@ -87,8 +92,8 @@ def owned_servers(lab):
 # ------------------------------------------------------------------------------------------------
 
 class LabPlanner:
-    def __init__(self, topo, snapshot, owned, prune):
-        self.topo, self.owned, self.prune = topo, owned, prune
+    def __init__(self, topo, snapshot, owned, prune, check_mode=False):
+        self.topo, self.owned, self.prune, self.check_mode = topo, owned, prune, check_mode
         planned = {}
         for i in interfaces(topo):
             planned.setdefault(i['netns'], []).extend(i['addresses'] or [])
@@ -148,7 +153,16 @@ class LabPlanner:
                     d['state'] = 'absent'
                 entries.append((section, i, kinds[section], d, labels[section](d)))
         for section, i, kind, d, label in entries:
-            local = kind.read_local(d, self.plan.snapshot)
+            try:
+                local = kind.read_local(d, self.plan.snapshot)
+            except MissingError as e:  # a guest's image file that an earlier task would build
+                if not self.check_mode:
+                    raise
+                self.plan.warnings.append('check mode: %s cannot be planned before the play makes what it needs '
+                                          '(%s); it would change the host' % (label, e))
+                self.plan.add(engine.Op('%s: planned when the play runs (%s)' % (label, e), local=True,
+                                        phase=PHASE_SERVICES))
+                continue
             self._entry(section, i, kind, d, label, local)
 
     def _gone(self, section, kind, owned, declared, present, ident, label):
@@ -320,7 +334,7 @@ def converge(topo, state, prune, check_mode, with_diff=True):
     started = time.time()
     with locks.hold(lock_name(topo), "lab '%s'" % topo['lab']), Walker() as walker:
         snapshot, owned = read(walker, topo, sweep=prune or state == 'absent', deep=state == 'present')
-        planner = LabPlanner(topo, snapshot, owned, prune)
+        planner = LabPlanner(topo, snapshot, owned, prune, check_mode)
         ops = planner.present() if state == 'present' else planner.absent()
         before = view.before(topo, snapshot, owned)
         after = view.after(topo, before, state, prune, planner.vanishing)

@@ -15,7 +15,7 @@ import re
 
 from ansible_collections.vnetlab.linux.plugins.module_utils import ownership
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import Op
-from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError
+from ansible_collections.vnetlab.linux.plugins.module_utils.errors import MissingError, ParamError
 from ansible_collections.vnetlab.linux.plugins.module_utils.guest import qemu
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import locks
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST
@@ -159,7 +159,7 @@ class Guest(Kind):
         paths = d['paths']
         for param in ('image', 'kernel', 'initrd', 'firmware'):  # on the lab host, not where a topology is read
             if d[param] and d['state'] == 'running' and not os.path.isfile(d[param]):
-                raise ParamError(param, "'%s' does not exist (or is not a file)" % d[param])
+                raise MissingError(param, "'%s' does not exist (or is not a file)" % d[param])
         recorded = qemu.read_config(paths)
         local = {'pid': qemu.read_pid(paths), 'recorded': recorded, 'pids': qemu.find_pids(paths),
                  'lab': ownership.started_by(paths),
