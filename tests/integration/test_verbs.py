@@ -32,7 +32,9 @@ def verb(name, cwd, extra=None, check=False, expect_rc=0, prefix=()):
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR='1',
                ANSIBLE_LOCALHOST_WARNING='false', ANSIBLE_INVENTORY_UNPARSED_WARNING='false')
     env.pop('ANSIBLE_CONFIG', None)
-    cmd = list(prefix) + ['ansible-playbook', 'vnetlab.linux.' + name, '-e', json.dumps(extra or {})]
+    # nsenter into a mount namespace starts in its root directory: back to the user's
+    cmd = (list(prefix) + ['--wd=%s' % cwd] if prefix else []) + [
+        'ansible-playbook', 'vnetlab.linux.' + name, '-e', json.dumps(extra or {})]
     if check:
         cmd.append('--check')
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=str(cwd), env=env, timeout=600, check=False)
@@ -91,7 +93,7 @@ def scenario_a(names):
 
 
 def scenario_b(names):
-    red, blue, br = names('red'), names('blue'), names('br')
+    red, blue, br = names('rb'), names('bb'), names('br')
     return {'lab': names('b'), 'namespaces': [red, blue], 'bridges': [{'name': br}],
             'veths': [{'name': 'veth1', 'netns': red, 'addresses': ['10.61.8.2/24'], 'peer': names('hr'),
                        'peer_master': br},
@@ -214,7 +216,7 @@ def test_scenario_b_up_inspect_down_by_file(run09, names, tmp_path):
     finally:
         down = verb('down', tmp_path, {'topology': 'b.yml'})  # by its file
     assert 'Lab %s is down' % topo['lab'] in down
-    assert ip('link', 'show', names('br'), check=False) == '' and names('red') not in netns_list()
+    assert ip('link', 'show', names('br'), check=False) == '' and names('rb') not in netns_list()
     assert inspect_json(tmp_path, topo['lab']) == []
 
 
@@ -255,12 +257,15 @@ def test_graph_names_the_line_of_a_bad_key(names, tmp_path):
 
 class Isolated:
     """A network namespace (links, firewall rules, kernel settings, abstract-socket locks) and a mount
-    namespace with a tmpfs on /run (named namespaces, /run/vnetlab) - a host as far as vnetlab can tell,
-    whose every vnetlab object is this test's. Commands enter it with nsenter."""
+    namespace with tmpfs on /run (named namespaces, /run/vnetlab) and /var/lib/vnetlab (guests' disks) - a
+    host as far as vnetlab can tell, whose every vnetlab object is this test's: the real host's labs and
+    guests are out of sight. Processes are shared, but vnetlab knows its own by their exact pid file or
+    configuration path, under names unique to the test. Commands enter it with nsenter."""
 
     def __init__(self):
-        script = ('mount -t tmpfs vt-run /run && mkdir -p /run/netns && ip link set lo up && echo ready '
-                  '&& exec sleep 3600')
+        script = ('mount -t tmpfs vt-run /run && mkdir -p /run/netns && ip link set lo up '
+                  '&& { [ ! -d /var/lib/vnetlab ] || mount -t tmpfs vt-lib /var/lib/vnetlab; } '
+                  '&& echo ready && exec sleep 3600')
         self.proc = subprocess.Popen(['unshare', '--net', '--mount', '--propagation', 'private', 'sh', '-c', script],
                                      stdout=subprocess.PIPE, text=True)
         if self.proc.stdout.readline().strip() != 'ready':
@@ -283,7 +288,8 @@ class Isolated:
 
     def inside(self, pid):
         try:
-            return int(pid) != self.proc.pid and os.stat('/proc/%s/ns/net' % pid).st_ino == self.netns_inode
+            return (pid.isdigit() and int(pid) != self.proc.pid
+                    and os.stat('/proc/%s/ns/net' % pid).st_ino == self.netns_inode)
         except OSError:
             return False
 
@@ -307,7 +313,7 @@ def test_cleanup_check_then_cleanup_two_labs(names, tmp_path, isolated):
         pytest.skip('needs nft and dnsmasq')
     # someone else's: a link and a namespace vnetlab did not make (the uplink of the labs' NAT)
     uplink, foreign_ns = names('up'), names('mine')
-    isolated.run('ip', 'link', 'add', uplink, 'type', 'dummy')
+    isolated.run('ip', 'link', 'add', uplink, 'type', 'veth', 'peer', 'name', names('up2'))
     isolated.run('ip', 'netns', 'add', foreign_ns)
     one = scenario_a(names)
     one['nat'] = [{'source': '10.61.7.0/24', 'out_interface': uplink}]
@@ -315,9 +321,12 @@ def test_cleanup_check_then_cleanup_two_labs(names, tmp_path, isolated):
     two = scenario_b(names)
     two['bridges'][0]['addresses'] = ['10.61.8.1/24']
     two['dhcp'] = [{'bridge': names('br')}]
+    isolated.run('sh', '-c', 'echo 0 > /proc/sys/net/ipv4/ip_forward')  # a new namespace starts with the host's value
+    forwarding = '0'
     for topo, path in ((one, 'one.yml'), (two, 'two.yml')):
         verb('up', tmp_path, dict(UP, topology=write(tmp_path / path, topo)), prefix=isolated.prefix)
     before = isolated.state()
+    assert isolated.run('cat', '/proc/sys/net/ipv4/ip_forward').strip() == '1'
     assert len(before['processes']) == 1  # lab two's dnsmasq
     assert 'vnetlab:%s' % one['lab'] in before['nft']
 
@@ -325,7 +334,7 @@ def test_cleanup_check_then_cleanup_two_labs(names, tmp_path, isolated):
     time.sleep(0.1)
     assert isolated.state() == before  # --check changes nothing
     listed = [line for m in messages(preview) for line in m]
-    assert listed[0] == 'Would remove lab %s, lab %s: %d changes' % (one['lab'], two['lab'], len(listed) - 1)
+    assert listed[0] == 'Would remove lab %s, lab %s: %d changes' % (one['lab'], two['lab'], len(listed) - 1), listed
     for ns in one['namespaces'] + two['namespaces']:
         assert "delete netns '%s'" % ns in listed
     assert "stop dnsmasq on bridge '%s'" % names('br') in listed
@@ -337,8 +346,8 @@ def test_cleanup_check_then_cleanup_two_labs(names, tmp_path, isolated):
     assert [line for m in messages(done) for line in m][1:] == listed[1:]
     after = isolated.state()
     assert after['netns'].split() == [foreign_ns]
-    assert [name for name, _alias in after['links']] == sorted(['lo', uplink])
+    assert [name for name, _alias in after['links']] == sorted(['lo', uplink, names('up2')])
     assert 'vnetlab' not in after['nft'] and 'vnetlab' not in after['iptables']
     assert after['processes'] == [] and after['files'].split() == ['/run/netns', '/run/netns/' + foreign_ns]
-    assert isolated.run('cat', '/proc/sys/net/ipv4/ip_forward').strip() == '0'  # put back
+    assert isolated.run('cat', '/proc/sys/net/ipv4/ip_forward').strip() == forwarding  # put back
     assert 'Removed nothing of vnetlab: 0 changes' in verb('cleanup', tmp_path, prefix=isolated.prefix)
