@@ -25,7 +25,7 @@ import socket
 import time
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.vnetlab.linux.plugins.module_utils import ownership
+from ansible_collections.vnetlab.linux.plugins.module_utils import ownership, progress
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError, VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import locks
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import (
@@ -146,11 +146,14 @@ def apply(walker, ops, intent=None):
     if intent is not None and makes:
         ownership.write_intent(intent, makes)
     try:
-        done = _apply(walker, ops)
+        done = _apply(walker, ops, intent)
     except RolledBack:
         if intent is not None:
             ownership.clear_intent(intent)  # all undone: nothing of ours is left unmarked
         raise
+    finally:
+        if intent is not None:
+            progress.finish(intent)
     # any other failure (a rollback that failed too, an interruption) keeps the intent, so that the
     # next run still knows what this one may have created and not marked
     if intent is not None:
@@ -162,9 +165,12 @@ class RolledBack(VnetlabError):
     """A failure whose changes were all undone."""
 
 
-def _apply(walker, ops):
+def _apply(walker, ops, key=None):
     done = []
-    for group in _groups(ops):
+    groups = list(_groups(ops))
+    for step, group in enumerate(groups):
+        if key is not None and len(groups) > 1:  # what a watcher of a long run sees (progress.py)
+            progress.report(key, group[0].action, step + 1, len(groups))
         try:
             _run_group(walker, group)
         except WalkError as e:

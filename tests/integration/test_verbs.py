@@ -351,3 +351,56 @@ def test_cleanup_check_then_cleanup_two_labs(names, tmp_path, isolated):
     assert after['processes'] == [] and after['files'].split() == ['/run/netns', '/run/netns/' + foreign_ns]
     assert isolated.run('cat', '/proc/sys/net/ipv4/ip_forward').strip() == forwarding  # put back
     assert 'Removed nothing of vnetlab: 0 changes' in verb('cleanup', tmp_path, prefix=isolated.prefix)
+
+
+def test_rules_carry_the_lab_two_labs_one_pair_and_prune(run09, names):
+    """Two labs NAT the same subnet out of the same uplink: each has its own rules and hold, and taking one
+    down leaves the other's. A NAT entry or forward dropped from a topology goes with prune."""
+    x, y = names('x'), names('y')
+
+    def lab(name, **extra):
+        return dict({'lab': name, 'nat': [{'source': '10.61.5.0/24', 'out_interface': 'lo'}]}, **extra)
+    fwd = [{'port': 2296, 'to_address': '10.61.5.9', 'to_port': 22, 'in_interface': 'lo'}]
+    try:
+        run09.ok('topology', definition=lab(x, forwards=fwd))
+        run09.ok('topology', definition=lab(y))
+        assert our_rules(x) and our_rules(y) and holds(x) and holds(y)
+        # the forward's port is lab x's: lab y may not take it
+        msg = run09.fails('topology', definition=lab(y, forwards=fwd))
+        assert "tcp port 2296 on lo is already forwarded to 10.61.5.9:22, made by lab '%s'" % x in msg
+        assert run09.ok('lab_cleanup', lab=x)['changed']
+        assert our_rules(x) == [] and holds(x) == [] and our_rules(y) and holds(y)
+        run09.ok('topology', definition=lab(x, forwards=fwd))
+        pruned = run09.ok('topology', definition={'lab': x}, prune=True)
+        assert 'nat for 10.61.5.0/24 (no longer declared): delete nftables rules for 10.61.5.0/24 out of lo' \
+            in pruned['actions'] or any('no longer declared' in a and 'iptables' in a for a in pruned['actions'])
+        assert any(a.startswith('forward of tcp port 2296 (no longer declared)') for a in pruned['actions'])
+        assert our_rules(x) == [] and holds(x) == [] and our_rules(y)
+    finally:
+        for name in (x, y):
+            run09.ok('lab_cleanup', lab=name)
+    assert our_rules(y) == [] and holds(y) == []
+
+
+IMAGE = '/var/cache/vnetlab/images/minimal-x86_64'
+
+
+@pytest.mark.skipif(not os.path.exists(IMAGE + '/kernel') or not shutil.which('qemu-system-x86_64'),
+                    reason='needs the minimal x86_64 image (vnetlab.linux.minimal_image) and QEMU')
+def test_up_shows_what_a_long_step_waits_for(names, tmp_path):
+    """A guest that never prints what the lab waits for: up says, while it waits, which step it is at,
+    what it waits for and for how long; then the build fails and is rolled back."""
+    guest = names('g')
+    topo = {'lab': names('p'), 'bridges': [{'name': names('br'), 'addresses': ['10.61.4.1/24']}],
+            'guests': [{'name': guest, 'accel': 'tcg', 'memory': '256M', 'kernel': IMAGE + '/kernel',
+                        'initrd': IMAGE + '/initrd.img', 'append': 'console=ttyS0 quiet',
+                        'nics': [{'bridge': names('br'), 'tap': names('t')}],
+                        'wait_for': 'this-never-appears', 'wait_timeout': 12, 'stop_timeout': 2}]}
+    out = verb('up', tmp_path, dict(UP, topology=write(tmp_path / 'p.yml', topo)), expect_rc=2)
+    shown = re.findall(r"^localhost: lab %s: step (\d+)/(\d+), (\d+) s: wait for guest '%s' "
+                       r"\('this-never-appears' on its console, up to 12 s\)$" % (topo['lab'], guest), out, re.M)
+    assert shown, out[-3000:]
+    step, steps, seconds = (int(x) for x in shown[0])
+    assert step <= steps and 5 <= seconds <= 12
+    assert 'rolled back' in out
+    assert ip('link', 'show', names('br'), check=False) == ''

@@ -303,7 +303,7 @@ def converge(lab, every, check_mode, with_diff=True):
             ops = planner.plan()
             before = view(found)
             if ops and not check_mode:
-                engine.apply(walker, ops)
+                engine.apply(walker, ops, 'lab/' + lab if lab is not None else 'cleanup')  # progress.py
             if not check_mode:
                 for entry in found.values():
                     for key in entry['intents']:
