@@ -24,6 +24,7 @@ from ansible.utils.display import Display
 from ansible_collections.vnetlab.linux.plugins.module_utils import progress
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import load_yaml, normalize
+from ansible_collections.vnetlab.linux.plugins.plugin_utils.topology_file import read_text
 
 
 def read_topology(action, src):
@@ -31,8 +32,7 @@ def read_topology(action, src):
     name the file and the line of a bad key. Shared by the action plugins that take `src`."""
     try:
         path = action._find_needle('files', src)
-        with open(path, 'rb') as f:
-            text = to_text(f.read(), errors='surrogate_or_strict')
+        text = read_text(action._loader, path)  # a vault-encrypted file is decrypted
     except (AnsibleError, OSError) as e:
         raise AnsibleActionFail('src: cannot read the topology file %s: %s' % (src, to_text(e)))
     try:

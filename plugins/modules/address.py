@@ -38,7 +38,14 @@ options:
     type: str
     choices: [present, absent]
     default: present
-extends_documentation_fragment: vnetlab.linux.common
+extends_documentation_fragment:
+  - vnetlab.linux.common
+  - vnetlab.linux.resource
+seealso:
+  - module: vnetlab.linux.netns
+  - module: vnetlab.linux.veth
+  - module: vnetlab.linux.bridge
+  - module: vnetlab.linux.route
 author:
   - vnetlab contributors (@vnetlab)
 '''

@@ -53,7 +53,14 @@ options:
     type: str
     choices: [present, absent]
     default: present
-extends_documentation_fragment: vnetlab.linux.common
+extends_documentation_fragment:
+  - vnetlab.linux.common
+  - vnetlab.linux.resource
+seealso:
+  - module: vnetlab.linux.veth
+  - module: vnetlab.linux.address
+  - module: vnetlab.linux.dhcp
+  - module: vnetlab.linux.qemu_guest
 author:
   - vnetlab contributors (@vnetlab)
 '''

@@ -106,6 +106,7 @@ options:
     default: false
 extends_documentation_fragment:
   - vnetlab.linux.common
+  - vnetlab.linux.resource
 notes:
   - Needs C(dnsmasq) on the host (Debian/Ubuntu C(dnsmasq-base); the C(vnetlab.linux.prerequisites) role
     installs it).
@@ -116,7 +117,7 @@ seealso:
   - module: vnetlab.linux.qemu_guest
   - module: vnetlab.linux.port_forward
 author:
-  - vnetlab contributors
+  - vnetlab contributors (@vnetlab)
 '''
 
 EXAMPLES = r'''

@@ -40,7 +40,14 @@ options:
     description: Its password (default the documented CirrOS one).
     type: str
     default: gocubsgo
-extends_documentation_fragment: vnetlab.linux.common
+requirements:
+  - "Linux, run as root (use C(become: true)): the guest's console socket is readable by root only."
+extends_documentation_fragment:
+  - vnetlab.linux.action
+seealso:
+  - module: vnetlab.linux.qemu_guest
+  - module: vnetlab.linux.minimal_image
+  - module: vnetlab.linux.ping
 author:
   - vnetlab contributors (@vnetlab)
 '''

@@ -41,7 +41,9 @@ options:
       - Mutually exclusive with O(lab).
     type: bool
     default: false
-extends_documentation_fragment: vnetlab.linux.common
+extends_documentation_fragment:
+  - vnetlab.linux.common
+  - vnetlab.linux.resource
 seealso:
   - module: vnetlab.linux.topology
   - module: vnetlab.linux.lab_inspect

@@ -47,7 +47,18 @@ options:
       - Mutually exclusive with O(src) and O(namespaces).
     type: raw
     version_added: "0.2.0"
-extends_documentation_fragment: vnetlab.linux.common
+attributes:
+  diff_mode:
+    support: partial
+    details: A line diff of the file for the text formats (C(.dot), C(.svg), C(.mmd), C(.md)); for C(.png)
+      only its size before and after.
+    description: Shows how the file changes.
+extends_documentation_fragment:
+  - vnetlab.linux.common
+  - vnetlab.linux.resource
+seealso:
+  - module: vnetlab.linux.topology
+  - module: vnetlab.linux.lab_facts
 author:
   - vnetlab contributors (@vnetlab)
 '''
@@ -74,7 +85,7 @@ mermaid:
   returned: always
   type: str
 path:
-  description: The file written (null without O(path)).
+  description: The file written, or in check mode that would be (null without O(path)).
   returned: always
   type: str
 '''
@@ -104,6 +115,16 @@ def render(fmt, dot, mermaid, module):
         raise VnetlabError('path: drawing %s needs Graphviz (apt install graphviz); .dot and .mmd need nothing'
                            % fmt)
     return run([binary, '-T' + fmt], 'drawing the diagram', stdin=dot.encode(), binary=True, timeout=60).stdout
+
+
+def file_diff(fmt, path, old, new):
+    """Ansible's diff of the file: its lines for a text format, its size for PNG."""
+    diff = dict(before_header=path if old is not None else '%s (absent)' % path, after_header=path)
+    if fmt == 'png':
+        diff.update(before='' if old is None else 'PNG, %d bytes\n' % len(old), after='PNG, %d bytes\n' % len(new))
+    else:
+        diff.update(before='' if old is None else old.decode(errors='replace'), after=new.decode(errors='replace'))
+    return diff
 
 
 def drawn(module):
@@ -157,7 +178,10 @@ def main():
             write_atomic(p['path'], content, binary=True)  # never through a symlink, never half a file
         except OSError as e:
             module.fail_json(msg='path: cannot write %s: %s' % (p['path'], e.strerror))
-    module.exit_json(changed=changed, dot=dot, mermaid=mermaid, path=p['path'])
+    result = dict(changed=changed, dot=dot, mermaid=mermaid, path=p['path'])
+    if module._diff:
+        result['diff'] = file_diff(fmt, p['path'], old, content)
+    module.exit_json(**result)
 
 
 if __name__ == '__main__':

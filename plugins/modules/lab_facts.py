@@ -10,23 +10,22 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 ---
 module: lab_facts
-short_description: Gather the live state of the host's virtual-network labs
+short_description: Gather the live state of the host's virtual-network labs as facts
 version_added: "0.1.0"
 description:
   - Reads, without changing anything, the namespaces; every link (kind, veth peer and the peer's namespace,
     master, MAC, MTU, state, whether vnetlab made it); addresses and routes per namespace; bridges and
     their ports; TAPs and the guest that owns each; guests (state, pid, arch, accel, NICs); vnetlab's NAT.
-  - Returned under the single key C(vnetlab_lab) (also as an Ansible fact).
-options:
-  namespaces:
-    description: Only these namespaces (and the host). All when omitted.
-    type: list
-    elements: str
-  owned_only:
-    description: Only what vnetlab made (links tagged C(vnetlab)), the namespaces holding them, guests and NAT.
-    type: bool
-    default: false
-extends_documentation_fragment: vnetlab.linux.common
+  - Sets the fact C(vnetlab_lab) (returned under C(ansible_facts) only). To register the state as a task
+    result instead, use M(vnetlab.linux.lab_info), which returns the same data.
+extends_documentation_fragment:
+  - vnetlab.linux.lab_state
+  - vnetlab.linux.common
+  - vnetlab.linux.facts
+seealso:
+  - module: vnetlab.linux.lab_info
+  - module: vnetlab.linux.topology
+  - module: vnetlab.linux.lab_diagram
 author:
   - vnetlab contributors (@vnetlab)
 '''
@@ -35,64 +34,53 @@ EXAMPLES = r'''
 - name: What does the lab look like right now?
   vnetlab.linux.lab_facts:
     namespaces: [red, blue]
-  register: lab
 
 - name: Show red's links
   ansible.builtin.debug:
-    var: lab.vnetlab_lab.netns.red.links
+    var: vnetlab_lab.netns.red.links
 '''
 
 RETURN = r'''
-vnetlab_lab:
-  description: The live state.
+ansible_facts:
+  description: Facts to add to the host's facts.
   returned: always
   type: dict
   contains:
-    namespaces:
-      description: Namespace names.
-      type: list
-      elements: str
-    host:
-      description: The host namespace, C({links, routes}); each link has kind, mac, mtu, up, operstate, owned,
-        master, addresses, and peer/peer_netns (veth), ports (bridge), guest (TAP).
+    vnetlab_lab:
+      description: The live state.
+      returned: always
       type: dict
-    netns:
-      description: Per namespace, C({links, routes}) as for the host.
-      type: dict
-    bridges:
-      description: Bridge names (C(ns/name) inside a namespace).
-      type: list
-      elements: str
-    guests:
-      description: QEMU guests (name, state, pid, arch, accel, memory_mib, nics, serial_log).
-      type: list
-      elements: dict
-    nat:
-      description: vnetlab NAT rules (source, out_interface, backend).
-      type: list
-      elements: dict
+      contains:
+        namespaces:
+          description: Namespace names.
+          type: list
+          elements: str
+        host:
+          description: The host namespace, C({links, routes}); each link has kind, mac, mtu, up, operstate, owned,
+            master, addresses, and peer/peer_netns (veth), ports (bridge), guest (TAP).
+          type: dict
+        netns:
+          description: Per namespace, C({links, routes}) as for the host.
+          type: dict
+        bridges:
+          description: Bridge names (C(ns/name) inside a namespace).
+          type: list
+          elements: str
+        guests:
+          description: QEMU guests (name, state, pid, arch, accel, memory_mib, nics, serial_log).
+          type: list
+          elements: dict
+        nat:
+          description: vnetlab NAT rules (source, out_interface, backend).
+          type: list
+          elements: dict
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.vnetlab.linux.plugins.module_utils.engine import preflight
-from ansible_collections.vnetlab.linux.plugins.module_utils.errors import VnetlabError
-from ansible_collections.vnetlab.linux.plugins.module_utils.lab.facts import gather
+from ansible_collections.vnetlab.linux.plugins.module_utils.lab.reader import read_lab
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            namespaces=dict(type='list', elements='str'),
-            owned_only=dict(type='bool', default=False),
-        ),
-        supports_check_mode=True,
-    )
-    preflight(module)
-    try:
-        lab = gather(module.params['namespaces'], module.params['owned_only'])
-    except VnetlabError as e:
-        module.fail_json(msg=str(e))
-    module.exit_json(changed=False, vnetlab_lab=lab, ansible_facts={'vnetlab_lab': lab})
+    read_lab(lambda lab: dict(ansible_facts={'vnetlab_lab': lab}))
 
 
 if __name__ == '__main__':

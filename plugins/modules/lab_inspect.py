@@ -27,7 +27,9 @@ options:
   lab:
     description: Only this lab. All labs (and the modules' objects) when omitted.
     type: str
-extends_documentation_fragment: vnetlab.linux.common
+extends_documentation_fragment:
+  - vnetlab.linux.common
+  - vnetlab.linux.info
 seealso:
   - module: vnetlab.linux.lab_facts
   - module: vnetlab.linux.lab_cleanup

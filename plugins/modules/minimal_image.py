@@ -46,7 +46,12 @@ options:
     type: str
     choices: [present, absent]
     default: present
-extends_documentation_fragment: vnetlab.linux.common
+extends_documentation_fragment:
+  - vnetlab.linux.common
+  - vnetlab.linux.resource
+seealso:
+  - module: vnetlab.linux.qemu_guest
+  - module: vnetlab.linux.guest_command
 author:
   - vnetlab contributors (@vnetlab)
 '''

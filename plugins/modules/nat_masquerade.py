@@ -43,7 +43,13 @@ options:
     type: str
     choices: [present, absent]
     default: present
-extends_documentation_fragment: vnetlab.linux.common
+extends_documentation_fragment:
+  - vnetlab.linux.common
+  - vnetlab.linux.resource
+seealso:
+  - module: vnetlab.linux.dhcp
+  - module: vnetlab.linux.port_forward
+  - module: vnetlab.linux.sysctl
 author:
   - vnetlab contributors (@vnetlab)
 '''

@@ -39,7 +39,14 @@ options:
       - An adopted namespace is never marked as ours and never deleted; O(state=absent) leaves it in place.
     type: bool
     default: false
-extends_documentation_fragment: vnetlab.linux.common
+extends_documentation_fragment:
+  - vnetlab.linux.common
+  - vnetlab.linux.resource
+seealso:
+  - module: vnetlab.linux.veth
+  - module: vnetlab.linux.address
+  - module: vnetlab.linux.route
+  - module: vnetlab.linux.topology
 author:
   - vnetlab contributors (@vnetlab)
 '''

@@ -40,7 +40,12 @@ options:
     type: str
     choices: [reachable, unreachable]
     default: reachable
-extends_documentation_fragment: vnetlab.linux.common
+extends_documentation_fragment:
+  - vnetlab.linux.common
+  - vnetlab.linux.info
+seealso:
+  - module: vnetlab.linux.guest_command
+  - module: vnetlab.linux.lab_facts
 author:
   - vnetlab contributors (@vnetlab)
 '''

@@ -63,6 +63,7 @@ options:
     default: present
 extends_documentation_fragment:
   - vnetlab.linux.common
+  - vnetlab.linux.resource
 notes:
   - Guests also need a route back - their default gateway on the lab bridge is the host
     (M(vnetlab.linux.dhcp) gives it; M(vnetlab.linux.nat_masquerade) lets them out).
@@ -71,7 +72,7 @@ seealso:
   - module: vnetlab.linux.dhcp
   - module: vnetlab.linux.qemu_guest
 author:
-  - vnetlab contributors
+  - vnetlab contributors (@vnetlab)
 '''
 
 EXAMPLES = r'''

@@ -98,6 +98,14 @@ options:
       network_config:
         description: The C(network-config) file.
         type: str
+      ssh_authorized_keys:
+        description:
+          - SSH public keys (lines of a C(.pub) file) the guest's default user accepts. They go into the
+            meta-data as C(public-keys), which cloud-init gives to the image's default user (C(debian),
+            C(ubuntu), ...) and CirrOS to C(cirros); the user-data is left as given.
+          - With a C(meta_data) of your own, it must be a JSON object (the keys are added to it).
+        type: list
+        elements: str
   nics:
     description: Network interfaces, in order (eth0 first).
     type: list
@@ -118,6 +126,12 @@ options:
         description: QEMU NIC model.
         type: str
         default: virtio-net-pci
+  ssh_user:
+    description:
+      - The user SSH logins to the guest use (with an image's default user, the one that receives
+        O(cloud_init.ssh_authorized_keys)). Not used to run the guest - returned, and read by the roles'
+        C(add_host) and the C(vnetlab.linux.topology) inventory plugin.
+    type: str
   restart_on_change:
     description: Restart a running guest whose recorded configuration differs from the request.
     type: bool
@@ -136,7 +150,14 @@ options:
     description: Seconds to wait after the ACPI power-down before QMP C(quit).
     type: int
     default: 30
-extends_documentation_fragment: vnetlab.linux.common
+extends_documentation_fragment:
+  - vnetlab.linux.common
+  - vnetlab.linux.resource
+seealso:
+  - module: vnetlab.linux.minimal_image
+  - module: vnetlab.linux.guest_command
+  - module: vnetlab.linux.dhcp
+  - module: vnetlab.linux.bridge
 author:
   - vnetlab contributors (@vnetlab)
 '''
@@ -162,7 +183,9 @@ EXAMPLES = r'''
     image: /var/cache/vnetlab/images/noble.img
     disk_size: 10G
     memory: 1G
+    ssh_user: ubuntu
     cloud_init:
+      ssh_authorized_keys: ["{{ lookup('ansible.builtin.file', '~/.ssh/id_ed25519.pub') }}"]
       user_data: |
         #cloud-config
         password: lab
@@ -183,6 +206,10 @@ pid:
   description: Pid of the QEMU process (null when not running).
   returned: always
   type: int
+ssh_user:
+  description: The O(ssh_user) given (null when none).
+  returned: always
+  type: str
 qmp:
   description: Path of the QMP socket.
   returned: when the guest exists

@@ -37,7 +37,13 @@ options:
     type: str
     choices: [present, absent]
     default: present
-extends_documentation_fragment: vnetlab.linux.common
+extends_documentation_fragment:
+  - vnetlab.linux.common
+  - vnetlab.linux.resource
+seealso:
+  - module: vnetlab.linux.address
+  - module: vnetlab.linux.netns
+  - module: vnetlab.linux.nat_masquerade
 author:
   - vnetlab contributors (@vnetlab)
 '''

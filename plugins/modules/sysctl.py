@@ -49,7 +49,12 @@ options:
         C(net.bridge.bridge-nf-call-iptables) while C(br_netfilter) is not loaded.
     type: bool
     default: false
-extends_documentation_fragment: vnetlab.linux.common
+extends_documentation_fragment:
+  - vnetlab.linux.common
+  - vnetlab.linux.resource
+seealso:
+  - module: vnetlab.linux.nat_masquerade
+  - module: vnetlab.linux.route
 author:
   - vnetlab contributors (@vnetlab)
 '''

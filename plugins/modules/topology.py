@@ -37,7 +37,7 @@ options:
     description:
       - Path of a topology YAML file on the controller (searched like C(copy)'s O(src), including a
         role's C(files/)). Read and validated on the controller by the action plugin, which reports
-        the line of a bad key.
+        the line of a bad key. The file may be encrypted with C(ansible-vault) (whole file).
       - Mutually exclusive with O(definition).
     type: path
   definition:
@@ -62,7 +62,23 @@ options:
         namespaces that are not declared. Routes in the host namespace, NAT and forwards are never pruned.
     type: bool
     default: false
-extends_documentation_fragment: vnetlab.linux.common
+attributes:
+  action:
+    support: full
+    description: An action plugin reads O(src) on the controller, so the file never has to be on the host.
+  async:
+    support: none
+    description: The action plugin runs the module synchronously; C(async) is not supported.
+  vault:
+    support: full
+    description: O(src) may be encrypted with C(ansible-vault); it is decrypted on the controller with the play's
+      vault secrets.
+extends_documentation_fragment:
+  - vnetlab.linux.common
+  - vnetlab.linux.resource
+seealso:
+  - module: vnetlab.linux.lab_facts
+  - module: vnetlab.linux.lab_diagram
 author:
   - vnetlab contributors (@vnetlab)
 '''
@@ -105,10 +121,14 @@ actions:
   sample: ["create netns 'red'", "set lo up in netns 'red'",
            "create veth 'veth-red' in netns 'red' with peer 'veth-blue' in netns 'blue'"]
 lab:
-  description: The lab's name, the state asked for, its namespaces, how many links it has and its guests afterwards.
+  description:
+    - The lab's name, the state asked for, its namespaces, how many links it has and its guests afterwards.
+    - C(guest_hosts) lists the guests with a static lease of a C(dhcp) entry, with the address Ansible
+      reaches them at and their O(definition) C(ssh_user) (what the C(lab) role's C(add_host) uses).
   returned: always
   type: dict
-  sample: {"name": "pair", "state": "present", "namespaces": ["blue", "red"], "links": 2, "guests": []}
+  sample: {"name": "c", "state": "present", "namespaces": ["navy"], "links": 3, "guests": ["vm0"],
+           "guest_hosts": [{"name": "vm0", "address": "10.16.0.128", "ssh_user": "debian"}]}
 elapsed_ms:
   description: Time the module spent reading and changing kernel state, in milliseconds.
   returned: always

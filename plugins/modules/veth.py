@@ -60,7 +60,13 @@ options:
     type: str
     choices: [present, absent]
     default: present
-extends_documentation_fragment: vnetlab.linux.common
+extends_documentation_fragment:
+  - vnetlab.linux.common
+  - vnetlab.linux.resource
+seealso:
+  - module: vnetlab.linux.bridge
+  - module: vnetlab.linux.address
+  - module: vnetlab.linux.netns
 author:
   - vnetlab contributors (@vnetlab)
 '''

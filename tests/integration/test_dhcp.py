@@ -23,7 +23,8 @@ def client(names, br, run, suffix='c', mac=None):
 def udhcpc(ns):
     """The address a DHCP client in ns is offered and acked (it does not configure it)."""
     out = subprocess.run(['ip', 'netns', 'exec', ns, 'busybox', 'udhcpc', '-i', 'eth0', '-n', '-q', '-f',
-                          '-s', '/bin/true', '-t', '5', '-T', '1'], capture_output=True, text=True, timeout=30)
+                          '-s', '/bin/true', '-t', '5', '-T', '1'],
+                         capture_output=True, text=True, check=False, timeout=30)
     for line in (out.stdout + out.stderr).splitlines():
         if 'lease of' in line and 'obtained' in line:
             return line.split('lease of ')[1].split()[0]
@@ -32,7 +33,7 @@ def udhcpc(ns):
 
 def resolve(ns, name, server):
     out = subprocess.run(['ip', 'netns', 'exec', ns, 'busybox', 'nslookup', name, server],
-                         capture_output=True, text=True, timeout=30)
+                         capture_output=True, text=True, check=False, timeout=30)
     return out.stdout
 
 

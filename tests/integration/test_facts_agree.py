@@ -1,6 +1,7 @@
-"""lab_facts agrees with iproute2's own view (`ip -j -d`) on every link of the lab's namespaces and of the
-host: kind, MAC, MTU, master, state, addresses, bridge ports, veth peer and peer namespace - a veth pair
-between two namespaces included (an end was once reported as its own peer)."""
+"""lab_info (the engine of lab_facts too) agrees with iproute2's own view (`ip -j -d`) on every link of
+the lab's namespaces and of the host: kind, MAC, MTU, master, state, addresses, bridge ports, veth peer
+and peer namespace - a veth pair between two namespaces included (an end was once reported as its own
+peer)."""
 from conftest import ipj
 
 
@@ -34,7 +35,7 @@ def test_facts_match_iproute2_link_by_link(run09, names):
     topo = lab(names)
     run09.ok('topology', definition=topo)
     try:
-        facts = run09.ok('lab_facts', namespaces=topo['namespaces'])['vnetlab_lab']
+        facts = run09.ok('lab_info', namespaces=topo['namespaces'])['vnetlab_lab']
         views = dict((ns, iproute_view(ns)) for ns in topo['namespaces'])
         views[None] = iproute_view(None)
         spaces = dict((ns, facts['netns'][ns]) for ns in topo['namespaces'])

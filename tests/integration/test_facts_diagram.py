@@ -15,7 +15,11 @@ def test_facts_of_a_bridge_lab(run09, names):
         run09.ok('bridge', name=br)
         run09.ok('veth', name=host_if, master=br, peer=ns_if, peer_netns=ns)
         run09.ok('address', interface=ns_if, netns=ns, addresses=[addr])
-    facts = run09.ok('lab_facts', namespaces=[red, blue], check=True)['vnetlab_lab']
+    result = run09.ok('lab_facts', namespaces=[red, blue], check=True)
+    facts = result['ansible_facts']['vnetlab_lab']
+    assert 'vnetlab_lab' not in result  # facts only, not twice
+    info = run09.ok('lab_info', namespaces=[red, blue], check=True)
+    assert 'ansible_facts' not in info and info['vnetlab_lab'] == facts and not info['changed']
     assert facts['namespaces'] == sorted([red, blue])
     host = facts['host']['links']
     assert host[br]['kind'] == 'bridge' and host[br]['ports'] == sorted([names('hr'), names('hb')])
@@ -42,9 +46,16 @@ def test_playbook_writes_its_diagram(run09, names, tmp_path):
     namespaces = [m['netns'] for m in members]
     for ext in ('svg', 'png', 'mmd'):
         path = str(tmp_path / ('lab.' + ext))
-        assert run09.ok('lab_diagram', path=path, namespaces=namespaces)['changed']
+        assert run09.ok('lab_diagram', path=path, namespaces=namespaces, check=True)['changed']
+        assert not os.path.exists(path)  # check mode writes nothing
+        first = run09.ok('lab_diagram', path=path, namespaces=namespaces)
+        assert first['changed']
         assert not run09.ok('lab_diagram', path=path, namespaces=namespaces)['changed']  # same lab, same file
         outputs[ext] = open(path, 'rb').read()
+        # the diff: the file's lines for a text format, its size for PNG
+        assert first['diff']['before'] == '' and first['diff']['after_header'] == path
+        assert first['diff']['after'] == ('PNG, %d bytes\n' % len(outputs[ext]) if ext == 'png'
+                                          else outputs[ext].decode())
     subprocess.run(['ansible-playbook', 'playbooks/bridge.yml', '-e', json.dumps(dict(extra, vnetlab_state='absent'))],
                    cwd=ROOT, capture_output=True, check=True)
     dot = outputs['dot'].decode()

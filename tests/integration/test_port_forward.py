@@ -27,7 +27,7 @@ FETCH = ('import socket, sys\n'
 
 def fetch(address, port, netns=None):
     argv = (['ip', 'netns', 'exec', netns] if netns else []) + [sys.executable, '-c', FETCH, address, str(port)]
-    return subprocess.run(argv, capture_output=True, text=True, timeout=30).stdout.strip()
+    return subprocess.run(argv, capture_output=True, text=True, check=False, timeout=30).stdout.strip()
 
 
 def sysctl(name):
@@ -68,9 +68,9 @@ def lab(run09, names):
 
 def ours(table):
     if table == 'nft':
-        out = subprocess.run(['nft', 'list', 'ruleset'], capture_output=True, text=True).stdout
+        out = subprocess.run(['nft', 'list', 'ruleset'], capture_output=True, text=True, check=False).stdout
     else:
-        out = subprocess.run(['iptables', '-w', '-t', table, '-S'], capture_output=True, text=True).stdout
+        out = subprocess.run(['iptables', '-w', '-t', table, '-S'], capture_output=True, text=True, check=False).stdout
     return [line for line in out.splitlines() if 'vnetlab fwd' in line]
 
 

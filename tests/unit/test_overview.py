@@ -19,8 +19,8 @@ FACTS = {
         'mod0': link('dummy', owned=True, operstate='DOWN'),
     }, 'routes': []},
     'netns': {
-        'navy': {'links': {'lo': link('device', 'c'), 'veth-navy': link('veth', addresses=['10.16.0.2/24'],
-                                                                           peer='veth-br', peer_netns=None)},
+        'navy': {'links': {'lo': link('device', 'c'),
+                           'veth-navy': link('veth', addresses=['10.16.0.2/24'], peer='veth-br', peer_netns=None)},
                  'routes': []},
         'handmade': {'links': {'lo': link('device'), 'x0': link('veth', 'c', peer='x1', peer_netns='handmade'),
                                'x1': link('veth', peer='x0', peer_netns='handmade')}, 'routes': []},
@@ -44,8 +44,8 @@ def test_grouped_by_mark():
     assert c['namespaces'] == [{'name': 'navy', 'links': ['veth-navy']}]
     # host links by their mark, every link in the lab's namespace (unmarked veth-navy too), the TAP with its
     # guest's lab, a marked link in a namespace nobody marked; never eth0 nor the unmarked x1
-    assert [(x['netns'], x['name']) for x in c['links']] == [('host', 'br0'), ('host', 'veth-br'), ('host', 'vq0'),
-                                                              ('handmade', 'x0'), ('navy', 'veth-navy')]
+    expected = [('host', 'br0'), ('host', 'veth-br'), ('host', 'vq0'), ('handmade', 'x0'), ('navy', 'veth-navy')]
+    assert [(x['netns'], x['name']) for x in c['links']] == expected
     assert c['links'][1]['peer'] == 'navy/veth-navy' and c['links'][4]['peer'] == 'host/veth-br'
     assert c['links'][0]['ports'] == ['vq0', 'veth-br'] and c['links'][2]['guest'] == 'vm0'
     assert c['guests'] == [{'name': 'vm0', 'state': 'running', 'pid': 4242, 'arch': 'x86_64', 'accel': 'tcg',

@@ -24,7 +24,7 @@ from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import firewa
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST, list_netns, where
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.netlink import Walker, get_links
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab import view
-from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import declared_links, interfaces
+from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import declared_links, guest_hosts, interfaces
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects import (
     address, bridge, dhcp, forward, guest, links, nat, netns, route, veth)
 from ansible_collections.vnetlab.linux.plugins.module_utils.services import dnsmasq
@@ -161,8 +161,8 @@ class LabPlanner:
         for name in owned:
             if name not in declared or not present:
                 d = kind.desired(dict(_defaults(kind.OPTIONS), state='absent', **ident(name)))
-                out.append((section, None, kind, d, label % name + (' (no longer declared)'
-                                                                       if name not in declared else '')))
+                gone = '' if name in declared else ' (no longer declared)'
+                out.append((section, None, kind, d, label % name + gone))
         return out
 
     def _gone_rules(self, present):
@@ -362,7 +362,7 @@ def converge(topo, state, prune, check_mode, with_diff=True):
     result = {'changed': bool(ops), 'actions': [op.action for op in ops],
               'lab': {'name': topo['lab'], 'state': state, 'namespaces': after['namespaces'],
                       'links': len(after['links']), 'guests': [g['name'] for g in topo['guests']] if state == 'present'
-                      else []},
+                      else [], 'guest_hosts': guest_hosts(topo) if state == 'present' else []},
               'elapsed_ms': round((time.time() - started) * 1000.0, 1)}
     if with_diff:  # hundreds of namespaces make a big diff: only when asked for
         result['diff'] = {'before': before, 'after': after}

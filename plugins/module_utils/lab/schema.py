@@ -354,6 +354,14 @@ def lab_leases(topo):
     return out
 
 
+def guest_hosts(topo):
+    """How Ansible reaches each guest that has a static lease: [{name, address, ssh_user}], in declared
+    order (the roles' add_host and the inventory plugin read this)."""
+    leases = lab_leases(topo)
+    return [{'name': g['name'], 'address': leases[g['name']][0], 'ssh_user': g.get('ssh_user')}
+            for g in topo['guests'] if leases.get(g['name'])]
+
+
 def _claim(links, key, path, kind, fail):
     if key in links:
         fail(path, "interface '%s' in %s is already declared at %s"

@@ -148,8 +148,8 @@ def find(survey, wanted):
             continue
         f = forwards.parse_comment(comment)
         if f:
-            add(f['lab'] or '', 'forwards', dict((k, f[k]) for k in ('protocol', 'port', 'in_interface',
-                                                                        'to_address', 'to_port')))
+            keys = ('protocol', 'port', 'in_interface', 'to_address', 'to_port')
+            add(f['lab'] or '', 'forwards', dict((k, f[k]) for k in keys))
     for name, ns, holder in survey['holds']:
         # a holder that names no owner (a role's, a user's) is the modules': only a cleanup of every owner
         # releases it

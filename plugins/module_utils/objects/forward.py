@@ -119,8 +119,8 @@ class PortForward(Kind):
         if d['state'] == 'absent':
             for f in self._all(local):
                 self._remove(plan, f, PHASE_DELETE)
-            return before if len(plan.ops) == n else dict(before, state='absent', to_address=None, to_port=None,
-                                                            from_host=False, backend=None)
+            gone = dict(before, state='absent', to_address=None, to_port=None, from_host=False, backend=None)
+            return before if len(plan.ops) == n else gone
         uplink = local['uplink']
         if plan.link(HOST, uplink) is None and (HOST, uplink) not in plan.declared:
             raise ParamError('in_interface', "'%s' does not exist on the host" % uplink)
@@ -157,8 +157,8 @@ class PortForward(Kind):
 
     @staticmethod
     def _remove(plan, f, phase, forwarding=True, loopback=True):
-        plan.add(Op('remove the forward of %s port %d on %s to %s:%d' % (f['protocol'], f['port'], f['in_interface'],
-                                                                        f['to_address'], f['to_port']),
+        what = (f['protocol'], f['port'], f['in_interface'], f['to_address'], f['to_port'])
+        plan.add(Op('remove the forward of %s port %d on %s to %s:%d' % what,
                     lambda v: forwards.remove(f), local=True, phase=phase))
         holder = holder_of(f)
         if forwarding and holder in sysctl.Held(FORWARD, None).holders():

@@ -43,7 +43,9 @@ OPTIONS = dict(
         user_data=dict(type='str', no_log=True),
         meta_data=dict(type='str'),
         network_config=dict(type='str'),
+        ssh_authorized_keys=dict(type='list', elements='str', no_log=False),
     )),
+    ssh_user=dict(type='str'),
     nics=dict(type='list', elements='dict', default=[], options=dict(
         bridge=dict(type='str', required=True),
         tap=dict(type='str'),
@@ -59,10 +61,42 @@ TAP_OWNER = ownership.mark(None)  # a TAP belongs to its guest, whoever started 
 _MAC_RE = re.compile(r'^([0-9a-f]{2}:){5}[0-9a-f]{2}$')
 _DISK_RE = re.compile(r'^\d+[KMGT]?$')
 _MODEL_RE = re.compile(r'^[A-Za-z0-9_.-]+$')  # it goes into a QEMU option string: no ',' or '='
+_USER_RE = re.compile(r'^[a-z_][a-z0-9_-]{0,31}$')
+_KEY_RE = re.compile(r'^(ssh-[a-z0-9-]+|ecdsa-sha2-[a-z0-9-]+|sk-[a-z0-9@.-]+) [A-Za-z0-9+/]+=*( [^\r\n]*)?$')
 
 
 def default_tap(name, index):
     return 'vq%s%d' % (hashlib.sha256(name.encode()).hexdigest()[:8], index)
+
+
+def cloud_init_seed(name, options):
+    """The files of the NoCloud seed. SSH keys go into the meta-data as `public-keys`: cloud-init gives
+    them to the image's default user and CirrOS to its own, whatever the user-data is (a script, a
+    cloud-config), so the user's user-data is never rewritten."""
+    if options is None:
+        return None
+    seed = dict((k, v) for k, v in options.items() if v is not None and k != 'ssh_authorized_keys')
+    keys = [k.strip() for k in options.get('ssh_authorized_keys') or []]
+    for key in keys:
+        if not _KEY_RE.match(key):
+            raise ParamError('cloud_init', "ssh_authorized_keys: '%s' is not an SSH public key line such as "
+                                           "'ssh-ed25519 AAAA... user@host' (the .pub file's content)" % key[:40])
+    if 'meta_data' not in seed:
+        meta = {'instance-id': name, 'local-hostname': name}
+    elif keys:
+        try:
+            meta = json.loads(seed['meta_data'])
+        except ValueError:
+            meta = None
+        if not isinstance(meta, dict):
+            raise ParamError('cloud_init', 'ssh_authorized_keys go into the meta-data: give meta_data as a JSON '
+                                           'object, or put the keys in it yourself as public-keys')
+    else:
+        return seed
+    if keys:
+        meta['public-keys'] = keys
+    seed['meta_data'] = json.dumps(meta, sort_keys=True)
+    return seed
 
 
 class Guest(Kind):
@@ -106,6 +140,10 @@ class Guest(Kind):
             d['nic_list'].append({'bridge': nic['bridge'], 'tap': tap, 'mac': mac, 'model': model})
         check_distinct([('nics', n['tap']) for n in d['nic_list']])
         check_distinct([('nics', n['mac']) for n in d['nic_list']])
+        if d['ssh_user'] is not None and not _USER_RE.match(d['ssh_user']):
+            raise ParamError('ssh_user', "'%s' is not a user name (lower-case letters, digits, '_', '-')"
+                             % d['ssh_user'])
+        d['cloud_init'] = cloud_init_seed(d['name'], d['cloud_init'])
         if d['wait_for'] not in ('none', 'qmp'):
             try:
                 re.compile(d['wait_for'])
@@ -147,10 +185,7 @@ class Guest(Kind):
             if firmware is None:
                 raise ParamError('firmware', 'booting an aarch64 disk image needs UEFI firmware '
                                              '(apt install qemu-efi-aarch64) or a kernel')
-        cloud_init = None
-        if d['cloud_init'] is not None:
-            cloud_init = dict((k, v) for k, v in d['cloud_init'].items() if v is not None)
-            cloud_init.setdefault('meta_data', json.dumps({'instance-id': d['name'], 'local-hostname': d['name']}))
+        cloud_init = d['cloud_init']
         return {
             'arch': arch, 'accel': accel, 'accel_requested': d['accel'],
             'machine': d['machine'] or qemu.ARCHES[arch]['machine'], 'cpu': cpu,
@@ -273,7 +308,7 @@ class Guest(Kind):
     def returns(self, d, view, local):
         cfg = view.get('config') or {}
         paths = d['paths']
-        out = {'state': view['state'], 'pid': qemu.read_pid(paths)}
+        out = {'state': view['state'], 'pid': qemu.read_pid(paths), 'ssh_user': d['ssh_user']}
         if view['state'] != 'absent':
             out.update(qmp=paths.qmp, serial_log=paths.serial_log, serial_socket=paths.serial_sock,
                        taps=[n['tap'] for n in cfg.get('nics', [])], macs=[n['mac'] for n in cfg.get('nics', [])],
