@@ -3,7 +3,7 @@ collections path, from a directory of the user's holding the topology file (a re
 repository's ansible.cfg.
 
 - up / inspect / down on scenario A (namespaces + veth, with NAT and a port forward) and B (a bridge);
-  inspect's JSON checked field by field against lab_facts, its table row by row;
+  inspect's JSON checked field by field against lab_info (lab_facts' data), its table row by row;
 - down by the lab's name alone leaves nothing: namespaces, links, NAT and forward rules, holds;
 - graph draws a topology file before anything exists, labels escaped for DOT (Graphviz parses it);
 - cleanup on a host of its own (a network and mount namespace: every vnetlab object it sees is the
@@ -114,7 +114,7 @@ def inspect_json(tmp_path, lab=None):
 
 
 def check_against_facts(entry, facts, topo):
-    """inspect's entry for a lab, field by field against lab_facts."""
+    """inspect's entry for a lab, field by field against lab_info (lab_facts' data)."""
     assert entry['lab'] == topo['lab']
     assert [n['name'] for n in entry['namespaces']] == sorted(topo['namespaces'])
     for n in entry['namespaces']:
@@ -175,7 +175,7 @@ def test_scenario_a_up_inspect_down_by_name(run09, names, tmp_path):
     up = verb('up', tmp_path, dict(UP, topology=write(tmp_path / 'lab.yml', topo)))
     try:
         assert sorted(topo['namespaces']) == sorted(n for n in netns_list() if n in topo['namespaces'])
-        facts = run09.ok('lab_facts')['vnetlab_lab']
+        facts = run09.ok('lab_info')['vnetlab_lab']
         entry = inspect_json(tmp_path, topo['lab'])
         assert len(entry) == 1
         check_against_facts(entry[0], facts, topo)
@@ -202,7 +202,7 @@ def test_scenario_b_up_inspect_down_by_file(run09, names, tmp_path):
     topo = scenario_b(names)
     verb('up', tmp_path, dict(UP, topology=write(tmp_path / 'b.yml', topo)))
     try:
-        facts = run09.ok('lab_facts')['vnetlab_lab']
+        facts = run09.ok('lab_info')['vnetlab_lab']
         assert facts['host']['links'][names('br')]['lab'] == topo['lab']
         entry = inspect_json(tmp_path, topo['lab'])[0]
         check_against_facts(entry, facts, topo)
