@@ -59,10 +59,12 @@ def netns_list():
 def our_rules(lab):
     """Rules (nftables and iptables) whose comment carries this lab's mark."""
     mark = 'vnetlab:%s ' % lab
-    found = [line for line in subprocess.run(['nft', 'list', 'ruleset'], capture_output=True, text=True).stdout
-             .splitlines() if mark in line] if shutil.which('nft') else []
+    found = []
+    if shutil.which('nft'):
+        out = subprocess.run(['nft', 'list', 'ruleset'], capture_output=True, text=True, check=True).stdout
+        found += [line for line in out.splitlines() if mark in line]
     for table in ('nat', 'filter'):
-        out = subprocess.run(['iptables', '-w', '-t', table, '-S'], capture_output=True, text=True).stdout
+        out = subprocess.run(['iptables', '-w', '-t', table, '-S'], capture_output=True, text=True, check=True).stdout
         found += [line for line in out.splitlines() if mark in line]
     return found
 
