@@ -398,11 +398,14 @@ def test_up_shows_what_a_long_step_waits_for(names, tmp_path):
                         'initrd': IMAGE + '/initrd.img', 'append': 'console=ttyS0 quiet',
                         'nics': [{'bridge': names('br'), 'tap': names('t')}],
                         'wait_for': 'this-never-appears', 'wait_timeout': 12, 'stop_timeout': 2}]}
-    out = verb('up', tmp_path, dict(UP, topology=write(tmp_path / 'p.yml', topo)), expect_rc=2)
-    shown = re.findall(r"^localhost: lab %s: step (\d+)/(\d+), (\d+) s: wait for guest '%s' "
-                       r"\('this-never-appears' on its console, up to 12 s\)$" % (topo['lab'], guest), out, re.M)
+    try:
+        out = verb('up', tmp_path, dict(UP, topology=write(tmp_path / 'p.yml', topo)), expect_rc=2)
+    finally:
+        verb('down', tmp_path, {'lab': topo['lab']})  # the host setting up held for the lab
+    shown = re.findall(r"^localhost: lab %s: step (\d+)/(\d+), (\d+) s: guest '%s': wait for guest '%s' "
+                       r"\('this-never-appears' on its console, up to 12 s\)$" % (topo['lab'], guest, guest), out, re.M)
     assert shown, out[-3000:]
     step, steps, seconds = (int(x) for x in shown[0])
     assert step <= steps and 5 <= seconds <= 12
     assert 'rolled back' in out
-    assert ip('link', 'show', names('br'), check=False) == ''
+    assert ip('link', 'show', names('br'), check=False) == '' and holds(topo['lab']) == []
