@@ -27,7 +27,7 @@ import threading
 import time
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.vnetlab.linux.plugins.module_utils import interrupt, ownership
+from ansible_collections.vnetlab.linux.plugins.module_utils import interrupt, ownership, progress
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import MissingError, ParamError, VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import locks
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import (
@@ -152,11 +152,14 @@ def apply(walker, ops, intent=None):
     if intent is not None and makes:
         ownership.write_intent(intent, makes)
     try:
-        done = _apply(walker, ops)
+        done = _apply(walker, ops, intent)
     except RolledBack:
         if intent is not None:
             ownership.clear_intent(intent)  # all undone: nothing of ours is left unmarked
         raise
+    finally:
+        if intent is not None:
+            progress.finish(intent)
     # any other failure (a rollback that failed too, an interruption) keeps the intent, so that the
     # next run still knows what this one may have created and not marked
     if intent is not None:
@@ -168,9 +171,12 @@ class RolledBack(VnetlabError):
     """A failure whose changes were all undone."""
 
 
-def _apply(walker, ops):
+def _apply(walker, ops, key=None):
     done = []
-    for group in _groups(ops):
+    groups = list(_groups(ops))
+    for step, group in enumerate(groups):
+        if key is not None and len(groups) > 1:  # what a watcher of a long run sees (progress.py)
+            progress.report(key, group[0].action, step + 1, len(groups))
         try:
             _interruption_point(group[0].action)
             _run_group(walker, group)

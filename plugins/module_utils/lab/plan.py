@@ -20,7 +20,7 @@ import time
 from ansible_collections.vnetlab.linux.plugins.module_utils import engine, ownership
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import MissingError, ParamError, VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.guest import qemu
-from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import locks
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import firewall, forwards, locks
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST, list_netns, where
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.netlink import Walker, get_links
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab import view
@@ -136,6 +136,7 @@ class LabPlanner:
                              present, lambda name: dict(name=name, nics=[]), "guest '%s'")
         entries += self._gone('dhcp', dhcp.KIND, owned_servers(topo['lab']), [d['bridge'] for d in topo['dhcp']],
                               present, lambda name: dict(bridge=name), "DHCP on bridge '%s'")
+        entries += self._gone_rules(present)
         if not present:
             declared = set(g['name'] for g in topo['guests'])
             for name in sorted(declared - set(owned_guests(topo['lab']))):
@@ -176,6 +177,30 @@ class LabPlanner:
                 d = kind.desired(dict(_defaults(kind.OPTIONS), state='absent', **ident(name)))
                 gone = '' if name in declared else ' (no longer declared)'
                 out.append((section, None, kind, d, label % name + gone))
+        return out
+
+    def _gone_rules(self, present):
+        """NAT and forward rules that carry the lab's mark but are no longer declared: removed when pruning
+        and on the way down (the declared ones go through their entries)."""
+        if present and not self.prune:
+            return []
+        lab, out = self.topo['lab'], []
+        nat_declared = set(n['source'] for n in self.topo['nat'])
+        fwd_declared = set((f['protocol'], f['port'], f['in_interface'] or '*') for f in self.topo['forwards'])
+        comments = firewall.our_comments()
+        pairs = set(ownership.parse_nat_tag(c) for cs in comments.values() for c in cs)
+        for _owner, source, uplink in sorted(p for p in pairs if p and p[0] == lab and p[1] not in nat_declared):
+            d = nat.KIND.desired(dict(_defaults(nat.KIND.OPTIONS), state='absent', source=source,
+                                      out_interface=uplink))
+            out.append(('nat', None, nat.KIND, dict(d, lab=lab), 'nat for %s (no longer declared)' % source))
+        keys = set((f['protocol'], f['port'], f['in_interface']) for f, _backend in forwards.every(comments)
+                   if f['lab'] == lab)
+        for proto, port, uplink in sorted(keys):
+            if (proto, port, uplink) not in fwd_declared and (proto, port, '*') not in fwd_declared:
+                d = forward.KIND.desired(dict(_defaults(forward.KIND.OPTIONS), state='absent', protocol=proto,
+                                              port=port, in_interface=uplink))
+                out.append(('forwards', None, forward.KIND, dict(d, lab=lab),
+                            'forward of %s port %d (no longer declared)' % (proto, port)))
         return out
 
     # -- state: present -------------------------------------------------------------------------

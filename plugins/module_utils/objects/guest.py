@@ -277,7 +277,8 @@ class Guest(Kind):
         plan.add(Op("start guest '%s' (%s, %s)" % (name, cfg['arch'], cfg['accel']), start,
                     undo=lambda v: qemu.stop(paths, 0), local=True, phase=PHASE_SERVICES))
         # its own op: when the guest never gets ready, the start above is in the rollback (QEMU stopped)
-        plan.add(Op("wait for guest '%s' (%s)" % (name, d['wait_for']),
+        what = {'qmp': 'its QMP socket', 'none': 'nothing'}.get(d['wait_for'], "'%s' on its console" % d['wait_for'])
+        plan.add(Op("wait for guest '%s' (%s, up to %d s)" % (name, what, d['wait_timeout']),
                     lambda v: qemu.wait_until(paths, d['wait_for'], d['wait_timeout']), local=True,
                     phase=PHASE_SERVICES))
 
