@@ -1,14 +1,16 @@
 """A real cloud-init guest end to end, through vnetlab.linux.topology: the Debian image built here
 (tests/fixtures/debian_image.py) boots under TCG on a lab bridge, takes its address from the lab's dnsmasq,
-applies its NoCloud seed (hostname, SSH key of the default user), is reached over SSH from a simulated WAN
-namespace through a port forward of the host's "uplink", and answers Ansible; a re-run changes nothing and
-the teardown leaves nothing behind."""
+applies its NoCloud seed (the user-data's hostname, the SSH key given as cloud_init.ssh_authorized_keys for
+the image's default user), is reached over SSH from a simulated WAN namespace through a port forward of the
+host's "uplink", and answers Ansible at the address the topology reports (lab.guest_hosts); a re-run changes
+nothing and the teardown leaves nothing behind."""
 import os
 import re
 import subprocess
 import time
 
-from cloud_image import cloud_image, report  # noqa: F401 (cloud_image is a fixture)
+# cloud_image is a fixture: imported so that pytest finds it here
+from cloud_image import cloud_image, report  # noqa: F401  # pylint: disable=unused-import
 from test_nested_vm import residue
 
 LAB, WAN = '10.71.0.%d', '10.72.0.%d'
@@ -27,7 +29,7 @@ def keypair(tmp_path):
 
 def topology(names, image, pubkey):
     guest, br, up = names('ci'), names('br'), names('up')
-    user_data = '#cloud-config\nhostname: %s\nssh_authorized_keys:\n  - %s\n' % (names('-seeded'), pubkey)
+    user_data = '#cloud-config\nhostname: %s\n' % names('-seeded')
     return {
         'lab': names('lab'),
         'namespaces': [names('wan')],
@@ -38,7 +40,8 @@ def topology(names, image, pubkey):
         'dhcp': [{'bridge': br, 'hosts': [{'name': guest, 'ip': GUEST_IP}]}],
         'guests': [{'name': guest, 'accel': 'tcg', 'memory': '512M', 'image': image.disk,
                     'kernel': image.kernel, 'initrd': image.initrd, 'append': image.append,
-                    'cloud_init': {'user_data': user_data}, 'nics': [{'bridge': br, 'tap': names('tap')}],
+                    'cloud_init': {'user_data': user_data, 'ssh_authorized_keys': [pubkey]},
+                    'ssh_user': image.user, 'nics': [{'bridge': br, 'tap': names('tap')}],
                     'wait_for': 'qmp', 'stop_timeout': 1}],
         'forwards': [{'port': 2222, 'to_address': GUEST_IP, 'to_port': 22, 'in_interface': up}],
     }
@@ -63,12 +66,13 @@ def wait_for_ssh(names, key, user, started):
     raise AssertionError('no SSH through the forward within %ds: %s\n%s' % (BOOT_TIMEOUT, last.stderr, tail))
 
 
-def ansible(tmp_path, key, user, *args):
+def ansible(tmp_path, key, host, *args):
+    """An ad-hoc Ansible command on the guest, from the host straight to its leased address."""
     inventory = tmp_path / 'inventory.ini'
     inventory.write_text(
         '[lab]\nguest ansible_host=%s ansible_user=%s ansible_ssh_private_key_file=%s '
         'ansible_python_interpreter=/usr/bin/python3 ansible_ssh_common_args="%s"\n'
-        % (GUEST_IP, user, key, ' '.join(SSH_OPTIONS)))
+        % (host['address'], host['ssh_user'], key, ' '.join(SSH_OPTIONS)))
     proc = subprocess.run(['ansible', '-i', str(inventory), 'guest'] + list(args), capture_output=True,
                           text=True, timeout=300, check=False, env=dict(os.environ, ANSIBLE_HOST_KEY_CHECKING='False'))
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
@@ -104,9 +108,11 @@ def test_cloud_init_guest_end_to_end(run09, names, tmp_path, cloud_image, reques
         with open('/run/vnetlab/dhcp/%s/dnsmasq.log' % br, errors='replace') as f:
             assert re.search(r'DHCPACK\(%s\) %s %s' % (br, re.escape(GUEST_IP), lease[0][1]), f.read())
 
-        # Ansible reaches it (Debian's python3 in the guest), and sudo works without a password
-        assert '"ping": "pong"' in ansible(tmp_path, key, user, '-m', 'ping')
-        assert 'root' in ansible(tmp_path, key, user, '-b', '-m', 'command', '-a', 'whoami')
+        # Ansible reaches it where the topology says (Debian's python3 in the guest); sudo needs no password
+        hosts = built['lab']['guest_hosts']
+        assert hosts == [{'name': names('ci'), 'address': GUEST_IP, 'ssh_user': user}], hosts
+        assert '"ping": "pong"' in ansible(tmp_path, key, hosts[0], '-m', 'ping')
+        assert 'root' in ansible(tmp_path, key, hosts[0], '-b', '-m', 'command', '-a', 'whoami')
 
         again = run09.ok('topology', definition=topo)
         assert not again['changed'] and again['actions'] == [], again['actions']
