@@ -139,6 +139,7 @@ import json
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import run
+from ansible_collections.vnetlab.linux.plugins.module_utils.lab.hosts import is_multihost
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.plan import converge
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import normalize
 
@@ -164,6 +165,9 @@ def main():
             definition = json.loads(definition)
         except ValueError as e:
             module.fail_json(msg='definition: not a mapping, nor JSON text of one: %s' % e)
+    if is_multihost(definition):
+        module.fail_json(msg='definition: this lab names hosts (host, hosts, default_host); its part for each host is '
+                             'made by the action plugin of vnetlab.linux.topology, in a play over those hosts')
     run(module, lambda: converge(normalize(definition, source='definition'),
                                  module.params['state'], module.params['prune'], module.check_mode,
                                  with_diff=module._diff))
