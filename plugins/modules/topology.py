@@ -46,7 +46,11 @@ options:
         passes for O(src), because Ansible hands text on as it is but walks every node of a big dict).
         Mutually exclusive with O(src).
       - "Top-level keys: C(lab) (required, the lab's name), C(description), C(namespaces), C(bridges),
-        C(veths), C(routes), C(dhcp), C(guests), C(nat), C(forwards)."
+        C(veths), C(routes), C(dhcp), C(guests), C(nat), C(forwards), C(vxlans), and for a lab across hosts
+        C(default_host) and C(underlay_mtu)."
+      - A lab across the hosts of an inventory names the host of its entries (C(host), C(hosts) on a bridge,
+        C(default_host)); the action plugin then runs each host's part on it, a bridge on several hosts joined
+        by VXLAN. See C(docs/multihost.md) of the collection.
     type: raw
   state:
     description:

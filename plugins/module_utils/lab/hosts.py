@@ -161,7 +161,8 @@ def part_for(data, host, underlay, positions=None, source=None):
     """The single-host topology (as written: JSON-able data for the topology module) of inventory host
     `host` in a multi-host topology `data`, or None when the lab has nothing on that host.
 
-    underlay: {inventory name: IPv4 address on the network between the hosts} of the lab's hosts (this
+    underlay: {inventory name: IPv4 address on the network between the hosts} of the lab's hosts, or a
+    function of the inventory name that returns it (asked only for the hosts this part needs); this
     host's may be missing: the module then takes the source address of its default route). Each bridge on
     several hosts gets a vxlan entry: its VNI, this host's address, the other hosts' addresses as remotes;
     its ports' MTU (the tunnel's, the veths') is the underlay MTU less the VXLAN overhead."""
@@ -169,6 +170,7 @@ def part_for(data, host, underlay, positions=None, source=None):
     place = Placement(topo, positions, source)
     if host not in place.all_hosts:
         return None
+    lookup = underlay if callable(underlay) else underlay.get
     part = dict((k, copy.deepcopy(v)) for k, v in data.items() if k not in SECTIONS and k not in MULTIHOST_KEYS)
     for section in SECTIONS:
         items = [_strip(section, item) for i, item in enumerate(data.get(section) or [])
@@ -182,7 +184,7 @@ def part_for(data, host, underlay, positions=None, source=None):
         for other in place.bridge_hosts[name]:
             if other == host:
                 continue
-            address = underlay.get(other)
+            address = lookup(other)
             if not address:
                 raise TopologyError(('bridges',), "bridge '%s' spans host '%s', whose underlay address is unknown: set "
                                                   "the host variable vnetlab_underlay_address for it (or gather its "
@@ -190,8 +192,9 @@ def part_for(data, host, underlay, positions=None, source=None):
             remotes.append(str(address))
         entry = {'name': ifname(vni), 'vni': vni, 'master': name, 'mtu': port_mtu, 'port': VXLAN_PORT,
                  'remotes': remotes}
-        if underlay.get(host):
-            entry['local'] = str(underlay[host])
+        local = lookup(host)
+        if local:
+            entry['local'] = str(local)
         part.setdefault('vxlans', []).append(entry)
     for br in part.get('bridges', []):
         if br.get('netns') is None and br['name'] in spanning:
