@@ -18,6 +18,7 @@ import subprocess
 import time
 
 SSHD = '/usr/sbin/sshd'
+STATE_DIR = '/var/lib/vnetlab'
 SUBNET = '10.69.13'
 CONTROLLER = SUBNET + '.254'
 
@@ -37,7 +38,7 @@ exec /usr/sbin/sshd -D -e -f "$3"
 '''
 
 
-class TestHost:
+class SshHost:
     def __init__(self, name, address, proc, port_link):
         self.name, self.address, self.proc, self.port_link = name, address, proc, port_link
 
@@ -54,7 +55,7 @@ class TestHost:
         return proc.stdout
 
 
-class TestHosts:
+class SshHosts:
     """n test hosts on a test bridge; `inventory` is an Ansible inventory (YAML) of them."""
 
     def __init__(self, tmp_path, tag, n=3):
@@ -65,6 +66,9 @@ class TestHosts:
         subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', str(tmp_path / 'hostkey')], check=True)
         (tmp_path / 'authorized_keys').write_text((tmp_path / 'id.pub').read_text())
         self.key = key
+        # the mount point of each host's own /var/lib/vnetlab (another test's teardown may have removed it)
+        self.made_state_dir = not os.path.isdir(STATE_DIR)
+        os.makedirs(STATE_DIR, exist_ok=True)
         _ip('link', 'add', self.bridge, 'type', 'bridge')
         _ip('addr', 'add', CONTROLLER + '/24', 'dev', self.bridge)
         _ip('link', 'set', self.bridge, 'up')
@@ -95,17 +99,18 @@ class TestHosts:
             'PidFile none', 'Subsystem sftp internal-sftp', '']))
         proc = subprocess.Popen(['unshare', '--mount', '--net', '--uts', '--propagation', 'private', '--fork',
                                  'sh', '-c', HOST_SCRIPT, 'sh', name, address, str(config)],
-                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True)
+                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                stderr=open(self.tmp / ('%s.log' % name), 'wb'), start_new_session=True)
         port = '%sp%s' % (self.tag, name[-1])
-        host = TestHost(name, address, proc, port)
+        host = SshHost(name, address, proc, port)
         self.hosts.append(host)  # from here on, close() takes it down
         mine = os.readlink('/proc/self/ns/net')
         deadline = time.time() + 10
-        while os.readlink('/proc/%d/ns/net' % proc.pid) == mine:
-            if time.time() > deadline or proc.poll() is not None:
-                raise AssertionError('test host %s did not start' % name)
+        while _netns_of(proc.pid) == mine:
             time.sleep(0.02)
+            if time.time() > deadline or proc.poll() is not None:
+                raise AssertionError('test host %s did not start: %s' % (name, (self.tmp / ('%s.log' % name))
+                                                                        .read_text()))
         _ip('link', 'add', port, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', str(proc.pid))
         _ip('link', 'set', port, 'master', self.bridge, 'up')
         proc.stdin.write(b'go\n')
@@ -117,10 +122,7 @@ class TestHosts:
         for h in self.hosts:
             # every process in the host's network namespace: unshare, sshd and the sessions sshd started
             # (each in a session of its own, so not in the process group)
-            try:
-                ns = os.readlink('/proc/%d/ns/net' % h.pid)
-            except OSError:
-                ns = None
+            ns = _netns_of(h.pid)
             for pid in [h.pid] + (_pids_in(ns) if ns and ns != os.readlink('/proc/self/ns/net') else []):
                 try:
                     os.kill(pid, signal.SIGKILL)
@@ -134,10 +136,22 @@ class TestHosts:
             _ip('link', 'del', h.port_link, check=False)
         _ip('link', 'del', self.bridge, check=False)
         self.hosts = []
+        if self.made_state_dir:
+            try:
+                os.rmdir(STATE_DIR)
+            except OSError:
+                pass  # something else put files there meanwhile
 
 
 def _ip(*args, check=True):
     return subprocess.run(['ip'] + list(args), capture_output=True, text=True, check=check, timeout=30).stdout
+
+
+def _netns_of(pid):
+    try:
+        return os.readlink('/proc/%d/ns/net' % pid)
+    except OSError:
+        return None
 
 
 def _pids_in(ns):

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from multihost import TestHosts, available
+from multihost import SshHosts, available
 
 PLAY = """\
 - hosts: all
@@ -28,7 +28,7 @@ PLAY = """\
 def hosts(tmp_path, names):
     if not available():
         pytest.skip('needs openssh-server and util-linux (unshare, nsenter)')
-    test_hosts = TestHosts(tmp_path, names(''))
+    test_hosts = SshHosts(tmp_path, names(''))
     yield test_hosts
     test_hosts.close()
 
