@@ -21,11 +21,12 @@ __metaclass__ = type
 
 import ipaddress
 import os
+import signal
 import socket
 import time
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.vnetlab.linux.plugins.module_utils import ownership
+from ansible_collections.vnetlab.linux.plugins.module_utils import interrupt, ownership
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError, VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import locks
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import (
@@ -132,9 +133,13 @@ def _then_die(fn, action, kill):
 
 def _maybe_die(action, kill):
     """Fault injection for the crash tests (tests/integration/test_crash.py): with VNETLAB_TEST_KILL_AFTER
-    set, the run SIGKILLs itself right after the first op whose action contains that text."""
+    set, the run SIGKILLs itself right after the first op whose action contains that text (`TERM:<text>`:
+    sends itself SIGTERM instead, which the run notes and rolls back on)."""
+    sig = 9
+    if kill and kill.startswith('TERM:'):
+        sig, kill = signal.SIGTERM, kill[len('TERM:'):]
     if kill and kill in action:
-        os.kill(os.getpid(), 9)
+        os.kill(os.getpid(), sig)
 
 
 def apply(walker, ops, intent=None):
@@ -166,6 +171,10 @@ def _apply(walker, ops):
     done = []
     for group in _groups(ops):
         try:
+            try:
+                interrupt.check(before=group[0].action)
+            except interrupt.Interrupted as e:
+                raise WalkError(0, e, entered=False)
             _run_group(walker, group)
         except WalkError as e:
             if not isinstance(e.error, (VnetlabError, NetlinkError, OSError)):
@@ -178,7 +187,7 @@ def _apply(walker, ops):
             else:
                 failed = group[0]
             # a ParamError names the parameter to fix: it leads; anything else is told as the action that failed
-            error = str(e.error) if isinstance(e.error, ParamError) else \
+            error = str(e.error) if isinstance(e.error, (ParamError, interrupt.Interrupted)) else \
                 '%s failed: %s' % (failed.action, _reason(e.error, failed.action))
             errors = rollback(walker, done)
             if errors:
@@ -403,6 +412,7 @@ def run_module(kind):
 
 def run(module, work):
     """preflight, work() -> result dict, warnings and errors reported the Ansible way; exits."""
+    interrupt.catch()
     preflight(module)
     try:
         result = work()
