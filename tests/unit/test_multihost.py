@@ -169,3 +169,17 @@ def test_a_vxlan_entry_is_checked_like_the_other_links():
         with pytest.raises(TopologyError) as e:
             normalize(*load_yaml(base + "  - " + entry + "\n"))
         assert message in str(e.value)
+
+
+def test_the_action_plugin_cuts_the_part_of_inventory_hostname():
+    from ansible_collections.vnetlab.linux.plugins.action.topology import host_part
+    d, positions = data()
+    hostvars = {'h1': {'vnetlab_underlay_address': '10.69.0.1'}, 'h2': {'ansible_host': '10.69.0.2'},
+                'h3': {'ansible_default_ipv4': {'address': '10.69.0.3'}}}
+    p = host_part(d, {'inventory_hostname': 'h2', 'hostvars': hostvars}, positions, 'lab.yml')
+    assert p['vxlans'][0]['local'] == '10.69.0.2' and p['vxlans'][0]['remotes'] == ['10.69.0.1', '10.69.0.3']
+    assert host_part(d, {'inventory_hostname': 'other', 'hostvars': hostvars}) is None
+    from ansible.errors import AnsibleActionFail
+    with pytest.raises(AnsibleActionFail) as e:
+        host_part(d, {'inventory_hostname': 'h1', 'hostvars': {'h1': {}, 'h2': {}}}, positions, 'lab.yml')
+    assert "host 'h2', whose underlay address is unknown" in str(e.value)
