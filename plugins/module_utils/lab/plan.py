@@ -22,11 +22,12 @@ from ansible_collections.vnetlab.linux.plugins.module_utils.errors import Missin
 from ansible_collections.vnetlab.linux.plugins.module_utils.guest import qemu
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import firewall, forwards, locks
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST, list_netns, where
-from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.netlink import Walker, get_links
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.netlink import (
+    WalkError, Walker, default_source, explain, get_flood_remotes, get_links)
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab import view
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import declared_links, guest_hosts, interfaces
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects import (
-    address, bridge, dhcp, forward, guest, links, nat, netns, route, veth)
+    address, bridge, dhcp, forward, guest, links, nat, netns, route, veth, vxlan)
 from ansible_collections.vnetlab.linux.plugins.module_utils.services import dnsmasq
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.base import (
     PHASE_EARLY, PHASE_HOST, PHASE_NAMESPACES, PHASE_SERVICES)
@@ -58,6 +59,13 @@ def needs(topo, sweep, deep):
 def read(walker, topo, sweep, deep=True):
     """-> (snapshot, owned): owned are the namespaces this lab marked but no longer declares (sweep)."""
     snapshot = engine.read(walker, needs(topo, sweep, deep))
+    if topo['vxlans'] and deep:
+        # the tunnels' flood lists (FDB entries) and, for one without `local`, the default route's source
+        try:
+            snapshot[HOST]['flood'], snapshot[HOST]['underlay_source'] = walker.visit(
+                HOST, [get_flood_remotes, default_source])
+        except WalkError as e:
+            raise explain(e.error, 'reading the forwarding entries of the VXLAN links')
     owned = set()
     if sweep:
         mark = ownership.mark(topo['lab'])
@@ -220,6 +228,8 @@ class LabPlanner:
             self._entry('bridges', i, bridge.KIND, br)
         for i, v in enumerate(topo['veths']):
             self._entry('veths', i, veth.KIND, v)
+        for i, x in enumerate(topo['vxlans']):
+            self._entry('vxlans', i, vxlan.KIND, x)
         for iface in interfaces(topo):
             if iface['addresses'] is not None:
                 # exactly the declared addresses on our links; on an adopted one only ours are added
