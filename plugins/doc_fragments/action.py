@@ -14,7 +14,7 @@ class ModuleDocFragment(object):
 attributes:
   check_mode:
     support: partial
-    details: Checks that the target exists and is ready, then reports C(changed) without running anything.
+    details: Validates its options and reports C(changed) without running anything.
     description: Runs nothing in check mode.
   diff_mode:
     support: none

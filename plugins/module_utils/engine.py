@@ -21,12 +21,14 @@ __metaclass__ = type
 
 import ipaddress
 import os
+import signal
 import socket
+import threading
 import time
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.vnetlab.linux.plugins.module_utils import ownership
-from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError, VnetlabError
+from ansible_collections.vnetlab.linux.plugins.module_utils import interrupt, ownership, progress
+from ansible_collections.vnetlab.linux.plugins.module_utils.errors import MissingError, ParamError, VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import locks
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import (
     HOST, NETNS_RUN_DIR, netns_exists, where)
@@ -132,8 +134,12 @@ def _then_die(fn, action, kill):
 
 def _maybe_die(action, kill):
     """Fault injection for the crash tests (tests/integration/test_crash.py): with VNETLAB_TEST_KILL_AFTER
-    set, the run SIGKILLs itself right after the first op whose action contains that text."""
-    if kill and kill in action:
+    set, the run SIGKILLs itself right after the first op whose action contains that text (`TERM:<text>`:
+    sends itself SIGTERM instead, which the run notes and rolls back on)."""
+    if kill and kill.startswith('TERM:'):
+        if kill[len('TERM:'):] in action:  # as `kill <pid>` from outside: to the main thread
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM)
+    elif kill and kill in action:
         os.kill(os.getpid(), 9)
 
 
@@ -146,11 +152,14 @@ def apply(walker, ops, intent=None):
     if intent is not None and makes:
         ownership.write_intent(intent, makes)
     try:
-        done = _apply(walker, ops)
+        done = _apply(walker, ops, intent)
     except RolledBack:
         if intent is not None:
             ownership.clear_intent(intent)  # all undone: nothing of ours is left unmarked
         raise
+    finally:
+        if intent is not None:
+            progress.finish(intent)
     # any other failure (a rollback that failed too, an interruption) keeps the intent, so that the
     # next run still knows what this one may have created and not marked
     if intent is not None:
@@ -162,31 +171,51 @@ class RolledBack(VnetlabError):
     """A failure whose changes were all undone."""
 
 
-def _apply(walker, ops):
+def _apply(walker, ops, key=None):
     done = []
-    for group in _groups(ops):
+    groups = list(_groups(ops))
+    for step, group in enumerate(groups):
+        if key is not None and len(groups) > 1:  # what a watcher of a long run sees (progress.py)
+            progress.report(key, group[0].action, step + 1, len(groups))
         try:
+            _interruption_point(group[0].action)
             _run_group(walker, group)
         except WalkError as e:
-            if not isinstance(e.error, (VnetlabError, NetlinkError, OSError)):
-                raise e.error
-            work = [op for op in group if not op.creates]
-            if e.entered:
-                done.extend(group[:1] if group[0].creates else [])
-                done.extend(work[:e.done])
-                failed = work[e.done] if e.done < len(work) else group[0]
-            else:
-                failed = group[0]
-            # a ParamError names the parameter to fix: it leads; anything else is told as the action that failed
-            error = str(e.error) if isinstance(e.error, ParamError) else \
-                '%s failed: %s' % (failed.action, _reason(e.error, failed.action))
-            errors = rollback(walker, done)
-            if errors:
-                raise VnetlabError('%s; rolling back also failed: %s' % (error, '; '.join(errors)))
-            undone = [op.action for op in done if op.undo is not None or op.creates]
-            raise RolledBack('%s%s' % (error, ' (rolled back: %s)' % ', '.join(undone) if undone else ''))
+            _roll_back(walker, done, group, e)
         done.extend(group)
+    try:
+        _interruption_point(None)  # a signal during the last step rolls back too
+    except WalkError as e:
+        _roll_back(walker, done, [], e)
     return done
+
+
+def _interruption_point(before):
+    try:
+        interrupt.check(before)
+    except interrupt.Interrupted as e:
+        raise WalkError(0, e, entered=False)
+
+
+def _roll_back(walker, done, group, e):
+    """Undo `done` (and what of the failed `group` completed), then raise what failed and what was undone."""
+    if not isinstance(e.error, (VnetlabError, NetlinkError, OSError)):
+        raise e.error
+    work = [op for op in group if not op.creates]
+    failed = group[0] if group else None
+    if e.entered and group:
+        done.extend(group[:1] if group[0].creates else [])
+        done.extend(work[:e.done])
+        failed = work[e.done] if e.done < len(work) else group[0]
+    # a ParamError names the parameter to fix, an interruption the signal: they lead; anything else is
+    # told as the action that failed
+    error = str(e.error) if isinstance(e.error, (ParamError, interrupt.Interrupted)) else \
+        '%s failed: %s' % (failed.action, _reason(e.error, failed.action))
+    errors = rollback(walker, done)
+    if errors:
+        raise VnetlabError('%s; rolling back also failed: %s' % (error, '; '.join(errors)))
+    undone = [op.action for op in done if op.undo is not None or op.creates]
+    raise RolledBack('%s%s' % (error, ' (rolled back: %s)' % ', '.join(undone) if undone else ''))
 
 
 def _reason(error, action):
@@ -341,16 +370,17 @@ class Plan:
 
     def require_netns(self, param, netns):
         if netns is not HOST and not self.exists(netns) and (netns, None) not in self.declared:
-            raise ParamError(param, "network namespace '%s' does not exist; create it first "
-                                    "(vnetlab.linux.netns)" % netns)
+            raise MissingError(param, "network namespace '%s' does not exist; create it first "
+                                      "(vnetlab.linux.netns)" % netns, declare=((netns, None), 'netns'))
 
     def require_bridge(self, param, netns, name):
         if self.is_bridge(netns, name):
             return
         link = self.link(netns, name)
         if link is None:
-            raise ParamError(param, "bridge '%s' does not exist in %s; create it first (vnetlab.linux.bridge)"
-                             % (name, where(netns)))
+            self.require_netns(param, netns)
+            raise MissingError(param, "bridge '%s' does not exist in %s; create it first (vnetlab.linux.bridge)"
+                               % (name, where(netns)), declare=((netns, name), 'bridge'))
         raise ParamError(param, "'%s' in %s is a %s link, not a bridge" % (name, where(netns), link['kind']))
 
 
@@ -368,16 +398,26 @@ def preflight(module):
 
 
 def converge(kind, params, check_mode):
-    """validate -> read -> plan -> apply for one object; -> the module result (raises VnetlabError)."""
+    """validate -> read -> plan -> apply for one object; -> the module result (raises VnetlabError).
+
+    In check mode a play's earlier tasks have made nothing, so what they would have made is missing: the
+    plan assumes each missing namespace, link or bridge (MissingError.declare) as one made by an earlier
+    task, with a warning; when the plan still cannot be made (a file to read, an address to serve) the
+    task reports that it would change something, and why its changes cannot be listed yet."""
     started = time.time()
     desired = kind.desired(params)
     key = kind.lock(desired)
+    assumed = {}
     with locks.hold(key, kind.name), Walker() as walker:
         snapshot = read(walker, kind.reads(desired))
-        local = kind.read_local(desired, snapshot)
-        plan = Plan(snapshot, local=local, intended=ownership.read_intent(key))
-        before = kind.view(desired, snapshot, local)
-        after = kind.plan(plan, desired)
+        try:
+            local = kind.read_local(desired, snapshot)
+            before = kind.view(desired, snapshot, local)
+            plan, after = _plan_assuming(kind, desired, snapshot, local, key, check_mode, assumed)
+        except VnetlabError as e:
+            if not check_mode or isinstance(e, interrupt.Interrupted) or not (assumed or isinstance(e, MissingError)):
+                raise
+            return _unplannable(kind, desired, e, assumed, started)
         if plan.ops and not check_mode:
             apply(walker, plan.ops, key)
             snapshot = read(walker, kind.reads(desired))
@@ -388,10 +428,48 @@ def converge(kind, params, check_mode):
     result = dict(changed=bool(plan.ops), actions=[op.action for op in plan.ops],
                   diff=dict(before=before, after=after))
     result.update(kind.returns(desired, after, local))
-    if plan.warnings:
-        result['warnings'] = plan.warnings
+    warnings = [_assumption(k, v) for k, v in sorted(assumed.items(), key=str)] + plan.warnings
+    if warnings:
+        result['warnings'] = warnings
     result['elapsed_ms'] = round((time.time() - started) * 1000.0, 1)
     return result
+
+
+def _plan_assuming(kind, desired, snapshot, local, key, check_mode, assumed):
+    """kind.plan -> (plan, after); in check mode again with each missing prerequisite assumed (in
+    `assumed`, {(netns, name): kind}) until it plans or what is missing cannot be assumed."""
+    while True:
+        plan = Plan(snapshot, declared=dict(assumed), local=local, intended=ownership.read_intent(key))
+        try:
+            return plan, kind.plan(plan, desired)
+        except MissingError as e:
+            if not check_mode or e.declare is None or e.declare[0] in assumed:
+                raise
+            assumed[e.declare[0]] = e.declare[1]
+
+
+def _assumption(what, kind):
+    netns, name = what
+    thing = "network namespace '%s'" % netns if name is None else "%s '%s' in %s" % (
+        'bridge' if kind == 'bridge' else 'interface', name, where(netns))
+    return 'check mode: %s does not exist; planned as if an earlier task of the play had made it' % thing
+
+
+def _identity(kind, d):
+    for key in ('name', 'interface', 'bridge', 'destination', 'source', 'dest', 'port'):
+        if d.get(key) is not None:
+            return "%s '%s'" % (kind.name, d[key])
+    return kind.name
+
+
+def _unplannable(kind, desired, error, assumed, started):
+    """The check-mode result of a task that depends on what an earlier task would make."""
+    why = str(error)
+    warnings = [_assumption(k, v) for k, v in sorted(assumed.items(), key=str)]
+    warnings.append('check mode: %s cannot be planned before the play makes what it needs (%s); it would '
+                    'change the host' % (_identity(kind, desired), why))
+    return dict(changed=True, actions=['%s (planned when the play runs: %s)' % (_identity(kind, desired), why)],
+                warnings=warnings, elapsed_ms=round((time.time() - started) * 1000.0, 1))
 
 
 def run_module(kind):
@@ -403,6 +481,7 @@ def run_module(kind):
 
 def run(module, work):
     """preflight, work() -> result dict, warnings and errors reported the Ansible way; exits."""
+    interrupt.catch()
     preflight(module)
     try:
         result = work()

@@ -19,3 +19,14 @@ class ParamError(VnetlabError):
         self.param = param
         self.message = message
         super().__init__('%s: %s' % (param, message))
+
+
+class MissingError(ParamError):
+    """Something the task needs - a namespace, a link, a file - does not exist. In check mode that is what
+    a play looks like before an earlier task has made it: `declare` is ((netns, name), kind) - name None for
+    a namespace - for the plan to assume instead (engine.converge), or None when nothing can stand in for
+    it (a file to read)."""
+
+    def __init__(self, param, message, declare=None):
+        super().__init__(param, message)
+        self.declare = declare

@@ -18,7 +18,8 @@ description:
   - For images without a network path to the guest (or before the network is up), and for the checks the
     hand-made labs type at the console, such as pinging from the guest.
   - Like M(ansible.builtin.command), the task fails when the exit status is not 0 and reports
-    C(changed=true) (use C(changed_when) for read-only commands); in check mode nothing is run.
+    C(changed=true) (use C(changed_when) for read-only commands); in check mode nothing is run, and a
+    guest that is not running yet (an earlier task of the play would start it) only gives a warning.
 options:
   name:
     description: The guest's name.
@@ -100,10 +101,13 @@ def main():
         paths = Paths(check_guest_name('name', p['name']))
         if os.geteuid() != 0:
             raise VnetlabError('guest_command must run as root (the console socket is 0600): use become: true')
-        if read_pid(paths) is None:
-            raise VnetlabError("name: guest '%s' is not running" % p['name'])
+        running = read_pid(paths) is not None
         if module.check_mode:
+            if not running:  # an earlier task of the play would have started it
+                module.warn("check mode: guest '%s' is not running; the command would run once it is" % p['name'])
             module.exit_json(changed=True, msg='not run in check mode')
+        if not running:
+            raise VnetlabError("name: guest '%s' is not running" % p['name'])
         rc, out = run_command(paths.serial_sock, p['command'], p['timeout'], p['username'], p['password'])
     except VnetlabError as e:
         module.fail_json(msg=str(e))

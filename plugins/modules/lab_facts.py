@@ -57,7 +57,8 @@ ansible_facts:
           elements: str
         host:
           description: The host namespace, C({links, routes}); each link has kind, mac, mtu, up, operstate, owned,
-            master, addresses, and peer/peer_netns (veth), ports (bridge), guest (TAP).
+            lab (the lab whose mark it carries, null for the modules' and others'), master, addresses, and
+            peer/peer_netns (veth), ports (bridge), guest (TAP).
           type: dict
         netns:
           description: Per namespace, C({links, routes}) as for the host.
@@ -67,13 +68,24 @@ ansible_facts:
           type: list
           elements: str
         guests:
-          description: QEMU guests (name, state, pid, arch, accel, memory_mib, nics, serial_log).
+          description: QEMU guests (name, lab, state, pid, arch, accel, memory_mib, nics, serial_log).
           type: list
           elements: dict
         nat:
-          description: vnetlab NAT rules (source, out_interface, backend).
+          description: vnetlab NAT rules (source, out_interface, backend, lab).
           type: list
           elements: dict
+        forwards:
+          description: vnetlab port forwards (protocol, port, in_interface, to_address, to_port, from_host,
+            backend, lab).
+          type: list
+          elements: dict
+          version_added: 0.2.0
+        dhcp:
+          description: vnetlab DHCP servers (bridge, lab, state, pid, hosts - the static leases, leases).
+          type: list
+          elements: dict
+          version_added: 0.2.0
 '''
 
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.reader import read_lab

@@ -46,7 +46,11 @@ options:
         passes for O(src), because Ansible hands text on as it is but walks every node of a big dict).
         Mutually exclusive with O(src).
       - "Top-level keys: C(lab) (required, the lab's name), C(description), C(namespaces), C(bridges),
-        C(veths), C(routes), C(dhcp), C(guests), C(nat), C(forwards)."
+        C(veths), C(routes), C(dhcp), C(guests), C(nat), C(forwards), C(vxlans), and for a lab across hosts
+        C(default_host) and C(underlay_mtu)."
+      - A lab across the hosts of an inventory names the host of its entries (C(host), C(hosts) on a bridge,
+        C(default_host)); the action plugin then runs each host's part on it, a bridge on several hosts joined
+        by VXLAN. See C(docs/multihost.md) of the collection.
     type: raw
   state:
     description:
@@ -139,6 +143,7 @@ import json
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import run
+from ansible_collections.vnetlab.linux.plugins.module_utils.lab.hosts import is_multihost
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.plan import converge
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import normalize
 
@@ -164,6 +169,9 @@ def main():
             definition = json.loads(definition)
         except ValueError as e:
             module.fail_json(msg='definition: not a mapping, nor JSON text of one: %s' % e)
+    if is_multihost(definition):
+        module.fail_json(msg='definition: this lab names hosts (host, hosts, default_host); its part for each host is '
+                             'made by the action plugin of vnetlab.linux.topology, in a play over those hosts')
     run(module, lambda: converge(normalize(definition, source='definition'),
                                  module.params['state'], module.params['prune'], module.check_mode,
                                  with_diff=module._diff))

@@ -6,10 +6,12 @@ injection in engine.apply): the most hostile moments are right after a link or n
 before the next request marks it as ours."""
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
-from conftest import COLLECTIONS, ROOT, ip, ipj
+from conftest import COLLECTIONS, ROOT, ip, ipj, processes
 
 BUILD_KILLS = ["set lo up in netns", "create veth", "create bridge", "set master", "add 10.233.0.3/24",
                "add route"]
@@ -77,3 +79,58 @@ def test_a_killed_build_or_teardown_is_finished_by_the_next_run(run09, names):
         run09.ok('topology', definition=topo, state='absent')
         assert view(topo) == {}, 'after a kill at %r' % point
         assert not os.path.exists('/run/vnetlab/intents'), point
+
+
+def module_process(topo, state='present', kill=None):
+    env = dict(os.environ, PYTHONPATH=COLLECTIONS)
+    if kill:
+        env['VNETLAB_TEST_KILL_AFTER'] = kill
+    proc = subprocess.Popen([sys.executable, os.path.join(ROOT, 'plugins', 'modules', 'topology.py')],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc.stdin.write(json.dumps({'ANSIBLE_MODULE_ARGS': {'definition': topo, 'state': state}}))
+    proc.stdin.close()
+    return proc
+
+
+def failure(proc):
+    out, err = proc.stdout.read(), proc.stderr.read()
+    proc.wait(timeout=120)
+    assert proc.returncode == 1, (proc.returncode, out, err)
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result['failed'], result
+    return result['msg']
+
+
+def test_sigterm_during_a_build_rolls_it_back(run09, names):
+    """SIGTERM (a supervisor's stop; SIGINT and SIGHUP alike) fails the run at the next step and rolls
+    back what it had made: nothing of the lab is left, and no intent for a next run to finish."""
+    topo = lab(names)
+    for point in BUILD_KILLS:
+        msg = failure(module_process(topo, kill='TERM:' + point))
+        # before the next step, or (after the last) as the run ends: rolled back either way
+        assert msg.startswith('interrupted by SIGTERM') and 'rolled back' in msg, msg
+        assert view(topo) == {}, 'after SIGTERM at %r' % point
+        assert not os.path.exists('/run/vnetlab/intents'), point
+
+
+def test_sigterm_while_a_guest_boots_stops_it_and_rolls_back(run09, names, tmp_path):
+    """A real signal from outside while the run waits for a guest: QEMU stopped, TAP, bridge and files gone."""
+    disk = str(tmp_path / 'blank.qcow2')  # nothing to boot: the firmware keeps waiting, QEMU keeps running
+    subprocess.run(['qemu-img', 'create', '-q', '-f', 'qcow2', disk, '16M'], check=True, timeout=30)
+    guest = names('vm')
+    topo = {'lab': names('lab'), 'bridges': [{'name': names('br'), 'addresses': ['10.234.0.1/24']}],
+            'guests': [{'name': guest, 'image': disk, 'accel': 'tcg', 'memory': '64M', 'wait_for': 'never-printed',
+                        'wait_timeout': 120, 'nics': [{'bridge': names('br'), 'tap': names('tap')}]}]}
+    proc = module_process(topo)
+    pidfile = '/run/vnetlab/guests/%s/qemu.pid' % guest
+    for _ in range(600):
+        if os.path.exists(pidfile):
+            break
+        time.sleep(0.1)
+    assert os.path.exists(pidfile), 'the guest never started'
+    proc.send_signal(signal.SIGTERM)
+    msg = failure(proc)
+    assert msg.startswith('interrupted by SIGTERM') and 'rolled back' in msg, msg
+    assert not os.path.exists('/run/vnetlab/guests/%s' % guest)
+    assert not [pid for pid, cmdline in processes() if pidfile.encode() in cmdline]
+    assert names('br') not in ip('-br', 'link') and names('tap') not in ip('-br', 'link')

@@ -61,12 +61,12 @@ def test_playbook_writes_its_diagram(run09, names, tmp_path):
     dot = outputs['dot'].decode()
     clusters = re.findall(r'label="([^"]+)"; style=rounded', dot)
     assert sorted(clusters) == sorted(['host', 'netns ' + names('r'), 'netns ' + names('b')])
-    nodes = dict(re.findall(r'^\s+(\w+) \[label="([^"]*)"', dot, re.M))
-    assert nodes['host__' + names('br')] == names('br')  # the hub; br0 has no address in scenario B
-    assert '10.16.0.2/24' in nodes['%s__%s' % (names('r'), names('nr'))]
-    edges = re.findall(r'^\s+(\w+) -- (\w+)', dot, re.M)
-    assert ('host__' + names('hr'), 'host__' + names('br')) in edges  # enslaved to the bridge
-    assert ('host__' + names('hr'), '%s__%s' % (names('r'), names('nr'))) in edges  # the veth pair
+    nodes = dict(re.findall(r'^\s+"([^"]+)" \[label="([^"]*)"', dot, re.M))
+    assert nodes['host/' + names('br')] == names('br')  # the hub; br0 has no address in scenario B
+    assert '10.16.0.2/24' in nodes['netns:%s/%s' % (names('r'), names('nr'))]
+    edges = re.findall(r'^\s+"([^"]+)" -- "([^"]+)"', dot, re.M)
+    assert ('host/' + names('hr'), 'host/' + names('br')) in edges  # enslaved to the bridge
+    assert ('host/' + names('hr'), 'netns:%s/%s' % (names('r'), names('nr'))) in edges  # the veth pair
     assert outputs['png'][:8] == b'\x89PNG\r\n\x1a\n' and len(outputs['png']) > 1000
     assert b'<svg' in outputs['svg']
     assert outputs['mmd'].startswith(b'flowchart LR')

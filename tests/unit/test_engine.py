@@ -4,8 +4,9 @@ import errno
 
 import pytest
 
-from ansible_collections.vnetlab.linux.plugins.module_utils.engine import Op, _groups, apply
-from ansible_collections.vnetlab.linux.plugins.module_utils.errors import VnetlabError
+from ansible_collections.vnetlab.linux.plugins.module_utils.engine import (
+    Op, _assumption, _groups, _plan_assuming, apply)
+from ansible_collections.vnetlab.linux.plugins.module_utils.errors import MissingError, ParamError, VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.netlink import NetlinkError, explain
 
 
@@ -53,3 +54,32 @@ def test_one_visit_per_namespace_run_and_creations_and_removals_alone():
                                        (errno.ENODEV, 'no such device'), (errno.EOPNOTSUPP, 'not supported')])
 def test_errors_become_sentences(code, text):
     assert text in str(explain(NetlinkError(code, 'raw'), 'doing it'))
+
+
+# -- check mode: what an earlier task of the play would have made ------------------------------
+
+def _address_plan(plan, d):
+    """A planner like objects/address.py's: needs the namespace and the interface."""
+    plan.require_netns('netns', 'vtns')
+    if plan.link('vtns', 'vteth') is None and ('vtns', 'vteth') not in plan.declared:
+        raise MissingError('interface', "'vteth' does not exist", declare=(('vtns', 'vteth'), 'link'))
+    plan.add(Op("add 10.0.0.1/24 on 'vteth'", local=True))
+    return {'addresses': ['10.0.0.1/24']}
+
+
+class _Kind:
+    plan = staticmethod(_address_plan)
+
+
+def test_check_mode_assumes_each_missing_prerequisite_then_plans():
+    assumed = {}
+    plan, after = _plan_assuming(_Kind(), {}, {}, None, 'vt-test-key', True, assumed)
+    assert assumed == {('vtns', None): 'netns', ('vtns', 'vteth'): 'link'}
+    assert [op.action for op in plan.ops] == ["add 10.0.0.1/24 on 'vteth'"] and after['addresses']
+    assert "network namespace 'vtns' does not exist" in _assumption(('vtns', None), 'netns')
+
+
+def test_outside_check_mode_a_missing_prerequisite_is_an_error():
+    with pytest.raises(ParamError) as e:
+        _plan_assuming(_Kind(), {}, {}, None, 'vt-test-key', False, {})
+    assert str(e.value).startswith("netns: network namespace 'vtns' does not exist")

@@ -24,8 +24,10 @@ import subprocess
 import tempfile
 import time
 
+from ansible_collections.vnetlab.linux.plugins.module_utils import interrupt
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError, VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.guest.qmp import QMP, QMPError
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import processes
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.command import run as _run
 from ansible_collections.vnetlab.linux.plugins.module_utils.ownership import write_atomic
 
@@ -219,30 +221,12 @@ def is_guest_process(cmdline, pidfile):
 def find_pids(paths):
     """Every live QEMU process of this guest, found by its -pidfile argument - also one whose pid file
     is gone (so teardown can never orphan a guest)."""
-    pids = []
-    for entry in os.listdir('/proc'):
-        if not entry.isdigit():
-            continue
-        try:
-            with open('/proc/%s/cmdline' % entry, 'rb') as f:
-                if is_guest_process(f.read(), paths.pidfile):
-                    pids.append(int(entry))
-        except OSError:
-            continue
-    return sorted(pids)
+    return processes.find_pids(lambda cmdline: is_guest_process(cmdline, paths.pidfile))
 
 
 def read_pid(paths):
     """The pid of this guest's QEMU if it is alive (and really is ours), else None."""
-    try:
-        with open(paths.pidfile) as f:
-            pid = int(f.read().strip())
-        with open('/proc/%d/cmdline' % pid, 'rb') as f:
-            cmdline = f.read()
-    except (OSError, ValueError):
-        pids = find_pids(paths)
-        return pids[0] if pids else None
-    return pid if is_guest_process(cmdline, paths.pidfile) else None
+    return processes.read_pid(paths.pidfile, lambda cmdline: is_guest_process(cmdline, paths.pidfile))
 
 
 def read_config(paths):
@@ -340,6 +324,7 @@ def wait_until(paths, wait_for, timeout):
     deadline = time.time() + timeout
     regex = None if wait_for == 'qmp' else re.compile(wait_for)
     while time.time() < deadline:
+        interrupt.check()
         if read_pid(paths) is None:
             raise VnetlabError('QEMU exited while booting. End of the serial log:\n%s' % log_tail(paths))
         if regex is None:

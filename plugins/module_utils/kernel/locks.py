@@ -18,6 +18,7 @@ import errno
 import socket
 import time
 
+from ansible_collections.vnetlab.linux.plugins.module_utils import interrupt
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import VnetlabError
 
 WAIT = 600.0  # seconds: a lab run holding a lock may be booting guests
@@ -52,6 +53,7 @@ def hold(name, what=None, wait=WAIT):
                 if time.monotonic() > deadline:
                     raise VnetlabError('another vnetlab run is working on %s and did not finish within %d s; '
                                        'run again when it has' % (what or name, time.monotonic() - started))
+                interrupt.check()
                 time.sleep(0.05)
         _held[name] = [sock, 1]
         try:

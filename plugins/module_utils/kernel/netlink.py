@@ -339,6 +339,10 @@ def link_view(msg):
     if kind == 'bridge' and data is not None:
         view['stp'] = bool(data.get_attr('IFLA_BR_STP_STATE'))
         view['vlan_filtering'] = bool(data.get_attr('IFLA_BR_VLAN_FILTERING'))
+    if kind == 'vxlan' and data is not None:
+        view['vni'] = data.get_attr('IFLA_VXLAN_ID')
+        view['local'] = data.get_attr('IFLA_VXLAN_LOCAL')
+        view['port'] = data.get_attr('IFLA_VXLAN_PORT')
     return view
 
 
@@ -357,6 +361,35 @@ def get_link(ipr, ifname):
     if not idx:
         return None
     return link_view(ipr.get_links(idx[0])[0])
+
+
+FLOOD_MAC = '00:00:00:00:00:00'  # a VXLAN FDB entry for this MAC: send broadcast and unknown frames there too
+
+
+def get_flood_remotes(ipr):
+    """{ifindex: [remote address]} of the all-zeros FDB entries (`bridge fdb append 00:00:00:00:00:00 dev vx
+    dst <remote>`): the head-end replication list of each VXLAN link. Needs an IPRoute (not RawDumps)."""
+    out = {}
+    for m in _dump(lambda: ipr.fdb('dump')):
+        dst = m.get_attr('NDA_DST')
+        if dst and m.get_attr('NDA_LLADDR') == FLOOD_MAC:
+            out.setdefault(m['ifindex'], []).append(dst)
+    return dict((k, sorted(v)) for k, v in out.items())
+
+
+def default_source(ipr):
+    """The IPv4 address this namespace's traffic along its default route leaves from (the route's preferred
+    source, else the first global address of its interface); None without a default route."""
+    for m in _dump(lambda: ipr.get_routes(family=socket.AF_INET, table=RT_TABLE_MAIN)):
+        if m['dst_len'] != 0 or m['type'] != 1:
+            continue
+        if m.get_attr('RTA_PREFSRC'):
+            return m.get_attr('RTA_PREFSRC')
+        oif = m.get_attr('RTA_OIF')
+        for a in _dump(lambda: ipr.get_addr(family=socket.AF_INET)):
+            if a['index'] == oif and a['scope'] == 0:
+                return a.get_attr('IFA_LOCAL') or a.get_attr('IFA_ADDRESS')
+    return None
 
 
 def get_addresses(ipr, index=None):

@@ -18,30 +18,36 @@ import socket
 import time
 
 from ansible_collections.vnetlab.linux.plugins.module_utils import engine, ownership
-from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError, VnetlabError
+from ansible_collections.vnetlab.linux.plugins.module_utils.errors import MissingError, ParamError, VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.guest import qemu
-from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import locks
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import firewall, forwards, locks
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST, list_netns, where
-from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.netlink import Walker, get_links
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.netlink import (
+    WalkError, Walker, default_source, explain, get_flood_remotes, get_links)
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab import view
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import declared_links, guest_hosts, interfaces
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects import (
-    address, bridge, dhcp, forward, guest, links, nat, netns, route, veth)
+    address, bridge, dhcp, forward, guest, links, nat, netns, route, veth, vxlan)
 from ansible_collections.vnetlab.linux.plugins.module_utils.services import dnsmasq
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.base import (
-    PHASE_EARLY, PHASE_HOST, PHASE_NAMESPACES)
+    PHASE_EARLY, PHASE_HOST, PHASE_NAMESPACES, PHASE_SERVICES)
 
 
 # ------------------------------------------------------------------------------------------------
 # read
 # ------------------------------------------------------------------------------------------------
 
+# what services read of the host (the uplink NAT takes from the default route, a bridge's subnet)
+SERVICE_KINDS = (('dhcp', dhcp.KIND), ('guests', guest.KIND), ('nat', nat.KIND), ('forwards', forward.KIND))
+
+
 def needs(topo, sweep, deep):
     """What of the kernel the plan looks at: the host, and every declared namespace (only whether it
     exists for a teardown, which removes it whole)."""
     host_addrs = any(i['netns'] is HOST and i['addresses'] is not None for i in interfaces(topo))
     host_routes = any(r['netns'] is HOST for r in topo['routes'])
-    out = {HOST: (host_addrs or host_routes, host_routes)}
+    out = engine.merge_needs({HOST: (host_addrs or host_routes, host_routes)},
+                             *[kind.reads(d) for section, kind in SERVICE_KINDS for d in topo[section]])
     routed = set(r['netns'] for r in topo['routes'])
     for ns in topo['namespaces']:
         # a teardown removes our namespaces whole: their mark (on lo) is all it reads of them; in an
@@ -53,6 +59,13 @@ def needs(topo, sweep, deep):
 def read(walker, topo, sweep, deep=True):
     """-> (snapshot, owned): owned are the namespaces this lab marked but no longer declares (sweep)."""
     snapshot = engine.read(walker, needs(topo, sweep, deep))
+    if topo['vxlans'] and deep:
+        # the tunnels' flood lists (FDB entries) and, for one without `local`, the default route's source
+        try:
+            snapshot[HOST]['flood'], snapshot[HOST]['underlay_source'] = walker.visit(
+                HOST, [get_flood_remotes, default_source])
+        except WalkError as e:
+            raise explain(e.error, 'reading the forwarding entries of the VXLAN links')
     owned = set()
     if sweep:
         mark = ownership.mark(topo['lab'])
@@ -87,8 +100,8 @@ def owned_servers(lab):
 # ------------------------------------------------------------------------------------------------
 
 class LabPlanner:
-    def __init__(self, topo, snapshot, owned, prune):
-        self.topo, self.owned, self.prune = topo, owned, prune
+    def __init__(self, topo, snapshot, owned, prune, check_mode=False):
+        self.topo, self.owned, self.prune, self.check_mode = topo, owned, prune, check_mode
         planned = {}
         for i in interfaces(topo):
             planned.setdefault(i['netns'], []).extend(i['addresses'] or [])
@@ -131,6 +144,7 @@ class LabPlanner:
                              present, lambda name: dict(name=name, nics=[]), "guest '%s'")
         entries += self._gone('dhcp', dhcp.KIND, owned_servers(topo['lab']), [d['bridge'] for d in topo['dhcp']],
                               present, lambda name: dict(bridge=name), "DHCP on bridge '%s'")
+        entries += self._gone_rules(present)
         if not present:
             declared = set(g['name'] for g in topo['guests'])
             for name in sorted(declared - set(owned_guests(topo['lab']))):
@@ -148,7 +162,16 @@ class LabPlanner:
                     d['state'] = 'absent'
                 entries.append((section, i, kinds[section], d, labels[section](d)))
         for section, i, kind, d, label in entries:
-            local = kind.read_local(d, self.plan.snapshot)
+            try:
+                local = kind.read_local(d, self.plan.snapshot)
+            except MissingError as e:  # a guest's image file that an earlier task would build
+                if not self.check_mode:
+                    raise
+                self.plan.warnings.append('check mode: %s cannot be planned before the play makes what it needs '
+                                          '(%s); it would change the host' % (label, e))
+                self.plan.add(engine.Op('%s: planned when the play runs (%s)' % (label, e), local=True,
+                                        phase=PHASE_SERVICES))
+                continue
             self._entry(section, i, kind, d, label, local)
 
     def _gone(self, section, kind, owned, declared, present, ident, label):
@@ -162,6 +185,30 @@ class LabPlanner:
                 d = kind.desired(dict(_defaults(kind.OPTIONS), state='absent', **ident(name)))
                 gone = '' if name in declared else ' (no longer declared)'
                 out.append((section, None, kind, d, label % name + gone))
+        return out
+
+    def _gone_rules(self, present):
+        """NAT and forward rules that carry the lab's mark but are no longer declared: removed when pruning
+        and on the way down (the declared ones go through their entries)."""
+        if present and not self.prune:
+            return []
+        lab, out = self.topo['lab'], []
+        nat_declared = set(n['source'] for n in self.topo['nat'])
+        fwd_declared = set((f['protocol'], f['port'], f['in_interface'] or '*') for f in self.topo['forwards'])
+        comments = firewall.our_comments()
+        pairs = set(ownership.parse_nat_tag(c) for cs in comments.values() for c in cs)
+        for _owner, source, uplink in sorted(p for p in pairs if p and p[0] == lab and p[1] not in nat_declared):
+            d = nat.KIND.desired(dict(_defaults(nat.KIND.OPTIONS), state='absent', source=source,
+                                      out_interface=uplink))
+            out.append(('nat', None, nat.KIND, dict(d, lab=lab), 'nat for %s (no longer declared)' % source))
+        keys = set((f['protocol'], f['port'], f['in_interface']) for f, _backend in forwards.every(comments)
+                   if f['lab'] == lab)
+        for proto, port, uplink in sorted(keys):
+            if (proto, port, uplink) not in fwd_declared and (proto, port, '*') not in fwd_declared:
+                d = forward.KIND.desired(dict(_defaults(forward.KIND.OPTIONS), state='absent', protocol=proto,
+                                              port=port, in_interface=uplink))
+                out.append(('forwards', None, forward.KIND, dict(d, lab=lab),
+                            'forward of %s port %d (no longer declared)' % (proto, port)))
         return out
 
     # -- state: present -------------------------------------------------------------------------
@@ -181,6 +228,8 @@ class LabPlanner:
             self._entry('bridges', i, bridge.KIND, br)
         for i, v in enumerate(topo['veths']):
             self._entry('veths', i, veth.KIND, v)
+        for i, x in enumerate(topo['vxlans']):
+            self._entry('vxlans', i, vxlan.KIND, x)
         for iface in interfaces(topo):
             if iface['addresses'] is not None:
                 # exactly the declared addresses on our links; on an adopted one only ours are added
@@ -320,7 +369,7 @@ def converge(topo, state, prune, check_mode, with_diff=True):
     started = time.time()
     with locks.hold(lock_name(topo), "lab '%s'" % topo['lab']), Walker() as walker:
         snapshot, owned = read(walker, topo, sweep=prune or state == 'absent', deep=state == 'present')
-        planner = LabPlanner(topo, snapshot, owned, prune)
+        planner = LabPlanner(topo, snapshot, owned, prune, check_mode)
         ops = planner.present() if state == 'present' else planner.absent()
         before = view.before(topo, snapshot, owned)
         after = view.after(topo, before, state, prune, planner.vanishing)

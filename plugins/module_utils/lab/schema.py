@@ -19,7 +19,7 @@ from ansible_collections.vnetlab.linux.plugins.module_utils import ownership
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError, VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects import (
-    bridge, dhcp, forward, guest, nat, netns, route, veth)
+    bridge, dhcp, forward, guest, nat, netns, route, veth, vxlan)
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.route import dst_text, gateway_problem
 from ansible_collections.vnetlab.linux.plugins.module_utils.validate import parse_interface_cidr
 
@@ -41,8 +41,16 @@ SECTIONS = {
     'guests': (guest.KIND, 'running', ()),
     'nat': (nat.KIND, 'present', ()),
     'forwards': (forward.KIND, 'present', ()),
+    'vxlans': (vxlan.KIND, 'present', ()),  # written by lab/hosts.py's part_for for bridges that span hosts
 }
-TOP_KEYS = ('lab', 'description') + tuple(SECTIONS)
+# Where an entry runs when a lab spans hosts (lab/hosts.py, docs/multihost.md): keys of the topology only,
+# taken off an entry before its kind sees it.
+PLACEMENT = {
+    'namespaces': ('host',), 'bridges': ('host', 'hosts', 'vni'), 'veths': ('host',), 'routes': ('host',),
+    'dhcp': ('host',), 'guests': ('host',), 'nat': ('host',), 'forwards': ('host',), 'vxlans': ('host',),
+}
+MULTIHOST_KEYS = ('default_host', 'underlay_mtu')
+TOP_KEYS = ('lab', 'description') + MULTIHOST_KEYS + tuple(SECTIONS)
 
 
 def section_spec(section):
@@ -164,12 +172,21 @@ def normalize(data, positions=None, source=None):
     if not isinstance(lab, str) or not LAB_RE.match(lab):
         fail(('lab',), "lab must be a name of 1-32 characters: lower-case letters, digits, '.', '_' or '-' "
                        "(it marks what this lab owns); got %r" % (lab,))
-    topo = {'lab': lab}
+    topo = {'lab': lab, 'placement': {}}
+    for key in MULTIHOST_KEYS:
+        if key in data:
+            topo[key] = _placement_value(key, data[key], (key,), fail)
     for section in SECTIONS:
         items = data.get(section) or []
         if not isinstance(items, list):
             fail((section,), 'must be a list')
-        topo[section] = [_entry(section, item, (section, i), fail) for i, item in enumerate(items)]
+        topo[section] = []
+        for i, item in enumerate(items):
+            if isinstance(item, dict) and any(k in item for k in PLACEMENT[section]):
+                topo['placement'].setdefault(section, {})[i] = dict(
+                    (k, _placement_value(k, item[k], (section, i, k), fail)) for k in PLACEMENT[section] if k in item)
+                item = dict((k, v) for k, v in item.items() if k not in PLACEMENT[section])
+            topo[section].append(_entry(section, item, (section, i), fail))
     _check_references(topo, fail)
     for i, entry in enumerate(topo['dhcp']):
         _complete_dhcp(topo, entry, data['dhcp'][i], ('dhcp', i), fail)
@@ -186,6 +203,27 @@ def normalize(data, positions=None, source=None):
     return topo
 
 
+def _placement_value(key, value, path, fail):
+    """host / default_host: an inventory name; hosts: a list of them; vni, underlay_mtu: numbers."""
+    if key in ('host', 'default_host'):
+        if not isinstance(value, str) or not value.strip():
+            fail(path, 'the name of an inventory host; got %r' % (value,))
+        return value
+    if key == 'hosts':
+        if (not isinstance(value, list) or not value
+                or not all(isinstance(h, str) and h.strip() for h in value) or len(set(value)) != len(value)):
+            fail(path, 'a list of distinct inventory host names; got %r' % (value,))
+        return list(value)
+    if key == 'vni':
+        try:
+            return vxlan.check_vni(key, value)
+        except ParamError as e:
+            fail(path, e.message)
+    if not isinstance(value, int) or isinstance(value, bool) or not 1280 <= value <= 65535:
+        fail(path, 'the MTU of the network between the hosts, 1280-65535; got %r' % (value,))
+    return value
+
+
 def _unknown_keys(mapping, allowed, path, fail, what=''):
     for key in mapping:
         if key not in allowed:
@@ -200,7 +238,8 @@ def _entry(section, item, path, fail):
     spec = section_spec(section)
     if not isinstance(item, dict):
         fail(path, 'each entry is a mapping with keys %s' % ', '.join(sorted(spec)))
-    _unknown_keys(item, spec, path, fail, ' (the options of vnetlab.linux.%s)' % MODULES[section])
+    _unknown_keys(item, list(spec) + list(PLACEMENT[section]), path, fail,
+                  ' (the options of vnetlab.linux.%s)' % MODULES[section])
     for key, value in item.items():
         if value is None and spec[key].get('required'):
             fail(path + (key,), "'%s' is required" % key)
@@ -228,7 +267,7 @@ def _entry(section, item, path, fail):
 
 
 MODULES = {'namespaces': 'netns', 'bridges': 'bridge', 'veths': 'veth', 'routes': 'route', 'guests': 'qemu_guest',
-           'nat': 'nat_masquerade', 'dhcp': 'dhcp', 'forwards': 'port_forward'}
+           'nat': 'nat_masquerade', 'dhcp': 'dhcp', 'forwards': 'port_forward', 'vxlans': 'vxlan'}
 
 
 def _check_references(topo, fail):
@@ -264,6 +303,11 @@ def _check_references(topo, fail):
                     fail(path + (master_key,), "'%s' is a veth end, not a bridge" % master)
                 # an undeclared master must be an existing bridge: checked against the kernel later
             _claim_addresses(addresses, v[ns_key], v[addr_key], path + (addr_key,), fail)
+    for i, x in enumerate(topo['vxlans']):
+        _claim(links, (HOST, x['name']), ('vxlans', i, 'name'), 'vxlan', fail)
+        owner = links.get((HOST, x['master'])) if x['master'] is not None else None
+        if owner is not None and owner[1] != 'bridge':
+            fail(('vxlans', i, 'master'), "'%s' is a %s, not a bridge" % (x['master'], owner[1]))
     routes = set()
     for i, r in enumerate(topo['routes']):
         path = ('routes', i)
@@ -391,6 +435,8 @@ def interfaces(topo):
                                               ('peer', 'peer_netns', 'peer_master', 'peer_addresses', 'netns')):
             out.append({'netns': v[ns], 'name': v[end], 'kind': 'veth', 'mtu': v['mtu'], 'master': v[master],
                         'addresses': v[addrs], 'other_netns': v[other]})
+    out.extend({'netns': HOST, 'name': x['name'], 'kind': 'vxlan', 'mtu': x['mtu'], 'master': x['master'],
+                'addresses': None, 'other_netns': None} for x in topo.get('vxlans', ()))
     return out
 
 

@@ -183,7 +183,7 @@ class SweepPlanner:
             for key in found[owner]['intents']:
                 intended |= set(tuple(o) for o in survey['intents'].get(key, ()))
             self.plans[owner] = engine.Plan(survey['snapshot'], lab=owner or None, intended=intended)
-        self.ops, self.warnings, self.skipped = [], [], []
+        self.ops, self.warnings = [], []
 
     def plan(self):
         """-> the ops: every owner's services, then holds, routes, links, namespaces."""
@@ -207,7 +207,6 @@ class SweepPlanner:
             kind.plan(plan, d)
         except ParamError as e:
             self.warnings.append('%s left alone: %s' % (label, e))
-            self.skipped.append(label)
 
     def _forwards(self, plan, found, lab):
         for f in found['forwards']:
@@ -303,7 +302,7 @@ def converge(lab, every, check_mode, with_diff=True):
             ops = planner.plan()
             before = view(found)
             if ops and not check_mode:
-                engine.apply(walker, ops)
+                engine.apply(walker, ops, 'lab/' + lab if lab is not None else 'cleanup')  # progress.py
             if not check_mode:
                 for entry in found.values():
                     for key in entry['intents']:

@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import Op, managed_addresses
-from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError
+from ansible_collections.vnetlab.linux.plugins.module_utils.errors import MissingError, ParamError
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST, where
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.base import PHASE_DELETE, Kind, phase_of
 from ansible_collections.vnetlab.linux.plugins.module_utils.validate import (
@@ -70,7 +70,8 @@ class Address(Kind):
             if d['state'] == 'absent':
                 return before
             plan.require_netns('netns', netns)
-            raise ParamError('interface', "'%s' does not exist in %s" % (name, where(netns)))
+            raise MissingError('interface', "'%s' does not exist in %s" % (name, where(netns)),
+                               declare=((netns, name), 'link'))
         current = plan.addresses(netns, name)
         if d['state'] == 'absent':
             remove, add = current & d['wanted'], set()

@@ -8,7 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import Op
-from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError
+from ansible_collections.vnetlab.linux.plugins.module_utils.errors import MissingError, ParamError
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST, where
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects import links
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.base import Kind, phase_of
@@ -82,7 +82,8 @@ class Bridge(Kind):
             links.claim(plan, d, netns, name, link, 'bridge')
         for port in d['ports']:
             if plan.link(netns, port) is None and (netns, port) not in plan.declared:
-                raise ParamError('ports', "interface '%s' does not exist in %s" % (port, where(netns)))
+                raise MissingError('ports', "interface '%s' does not exist in %s" % (port, where(netns)),
+                                   declare=((netns, port), 'link'))
         wanted = {}
         for key, attr in _KERNEL_ATTRS:
             if d[key] is not None and (link is None or link[key] != d[key]):

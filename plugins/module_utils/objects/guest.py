@@ -15,7 +15,7 @@ import re
 
 from ansible_collections.vnetlab.linux.plugins.module_utils import ownership
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import Op
-from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError
+from ansible_collections.vnetlab.linux.plugins.module_utils.errors import MissingError, ParamError
 from ansible_collections.vnetlab.linux.plugins.module_utils.guest import qemu
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import locks
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST
@@ -159,7 +159,7 @@ class Guest(Kind):
         paths = d['paths']
         for param in ('image', 'kernel', 'initrd', 'firmware'):  # on the lab host, not where a topology is read
             if d[param] and d['state'] == 'running' and not os.path.isfile(d[param]):
-                raise ParamError(param, "'%s' does not exist (or is not a file)" % d[param])
+                raise MissingError(param, "'%s' does not exist (or is not a file)" % d[param])
         recorded = qemu.read_config(paths)
         local = {'pid': qemu.read_pid(paths), 'recorded': recorded, 'pids': qemu.find_pids(paths),
                  'lab': ownership.started_by(paths),
@@ -277,7 +277,8 @@ class Guest(Kind):
         plan.add(Op("start guest '%s' (%s, %s)" % (name, cfg['arch'], cfg['accel']), start,
                     undo=lambda v: qemu.stop(paths, 0), local=True, phase=PHASE_SERVICES))
         # its own op: when the guest never gets ready, the start above is in the rollback (QEMU stopped)
-        plan.add(Op("wait for guest '%s' (%s)" % (name, d['wait_for']),
+        what = {'qmp': 'its QMP socket', 'none': 'nothing'}.get(d['wait_for'], "'%s' on its console" % d['wait_for'])
+        plan.add(Op("wait for guest '%s' (%s, up to %d s)" % (name, what, d['wait_timeout']),
                     lambda v: qemu.wait_until(paths, d['wait_for'], d['wait_timeout']), local=True,
                     phase=PHASE_SERVICES))
 

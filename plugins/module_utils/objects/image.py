@@ -65,7 +65,10 @@ class Image(Kind):
             return before
         plan.add(Op("build the minimal %s image (%s) in '%s'" % (d['arch'], d['kernel_package'], dest),
                     lambda v: images.build_minimal(d['arch'], dest, d['kernel_package']), local=True))
-        return {'dest': dest, 'state': 'present', 'manifest': {'arch': d['arch']}}
+        # what the build writes, as far as it is known before (check mode returns these paths)
+        return {'dest': dest, 'state': 'present', 'manifest': {
+            'arch': d['arch'], 'kernel': os.path.join(dest, 'kernel'), 'initrd': os.path.join(dest, 'initrd.img'),
+            'console': images.console_for(d['arch']), 'ready_regex': images.READY_MARK}}
 
     def returns(self, d, view, local):
         m = view.get('manifest') or {}

@@ -9,7 +9,7 @@ __metaclass__ = type
 
 from ansible_collections.vnetlab.linux.plugins.module_utils import ownership
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import Op
-from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError
+from ansible_collections.vnetlab.linux.plugins.module_utils.errors import MissingError, ParamError
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import where
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.base import PHASE_DELETE, phase_of
 
@@ -91,8 +91,9 @@ def set_attrs(plan, netns, name, link, mtu=None, master=None, master_param='mast
         if not plan.is_bridge(netns, master):
             found = plan.link(netns, master)
             if found is None:
-                raise ParamError(master_param, "bridge '%s' is neither declared nor present in %s; create it first "
-                                               "(vnetlab.linux.bridge)" % (master, where(netns)))
+                raise MissingError(master_param, "bridge '%s' is neither declared nor present in %s; create it "
+                                                 "first (vnetlab.linux.bridge)" % (master, where(netns)),
+                                   declare=((netns, master), 'bridge'))
             raise ParamError(master_param, "'%s' in %s is a %s link, not a bridge" % (master, where(netns),
                                                                                       found['kind']))
         bridge = plan.link(netns, master)

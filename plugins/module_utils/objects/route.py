@@ -11,7 +11,7 @@ import ipaddress
 import socket
 
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import Op, Plan
-from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError
+from ansible_collections.vnetlab.linux.plugins.module_utils.errors import MissingError, ParamError
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST, where
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.netlink import (
     RT_TABLE_MAIN, RTPROT_BOOT, RTPROT_STATIC, RTPROT_VNETLAB)
@@ -140,7 +140,8 @@ class Route(Kind):
         device = d['device']
         link = plan.link(netns, device) if device else None
         if device and link is None and (netns, device) not in plan.declared:
-            raise ParamError('device', "'%s' does not exist in %s" % (device, where(netns)))
+            raise MissingError('device', "'%s' does not exist in %s" % (device, where(netns)),
+                               declare=((netns, device), 'link'))
         if d['gw'] is not None:
             self._check_gateway(plan, d, link)
         gateway = str(d['gw']) if d['gw'] else None

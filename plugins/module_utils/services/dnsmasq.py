@@ -22,6 +22,7 @@ import time
 
 from ansible_collections.vnetlab.linux.plugins.module_utils import ownership
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import VnetlabError
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import processes
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.command import run as _run
 
 RUN_DIR = '/run/vnetlab'
@@ -116,31 +117,12 @@ def is_server_process(cmdline, conf):
 
 
 def find_pids(paths):
-    pids = []
-    for entry in os.listdir('/proc'):
-        if not entry.isdigit():
-            continue
-        try:
-            with open('/proc/%s/cmdline' % entry, 'rb') as f:
-                if is_server_process(f.read(), paths.conf):
-                    pids.append(int(entry))
-        except OSError:
-            continue
-    return sorted(pids)
+    return processes.find_pids(lambda cmdline: is_server_process(cmdline, paths.conf))
 
 
 def read_pid(paths):
     """The pid of this bridge's dnsmasq if it runs (and really is ours), else None."""
-    try:
-        with open(paths.pidfile) as f:
-            pid = int(f.read().strip())
-        with open('/proc/%d/cmdline' % pid, 'rb') as f:
-            if is_server_process(f.read(), paths.conf):
-                return pid
-    except (OSError, ValueError):
-        pass
-    pids = find_pids(paths)
-    return pids[0] if pids else None
+    return processes.read_pid(paths.pidfile, lambda cmdline: is_server_process(cmdline, paths.conf))
 
 
 def start(paths, text, lab):

@@ -1,0 +1,124 @@
+"""A lab over three hosts (tests/integration/multihost.py: separate mount, network and UTS namespaces, each
+with its own sshd), applied by one play over SSH: a bridge on all three joined by VXLAN, a namespace on host
+1 pings one on host 3 across the tunnels; re-run changed=0 everywhere; prune of one host's part; teardown
+with nothing left on any host."""
+import json
+import os
+import re
+import subprocess
+
+import pytest
+import yaml
+
+from conftest import ROOT
+from multihost import SshHosts, available
+
+PLAY = """\
+- hosts: all
+  gather_facts: false
+  tasks:
+    - vnetlab.linux.topology:
+        src: "{{ topo }}"
+        state: "{{ lab_state | default('present') }}"
+        prune: "{{ lab_prune | default(false) }}"
+"""
+
+
+@pytest.fixture
+def hosts(tmp_path, names):
+    if not available():
+        pytest.skip('needs openssh-server and util-linux (unshare, nsenter)')
+    test_hosts = SshHosts(tmp_path, names(''))
+    yield test_hosts
+    test_hosts.close()
+
+
+def topology(tag, with_c=True):
+    h1, h2, h3 = tag + 'h1', tag + 'h2', tag + 'h3'
+    topo = {
+        'lab': tag,
+        'namespaces': [{'name': tag + 'a', 'host': h1}] + ([{'name': tag + 'c', 'host': h3}] if with_c else []),
+        'bridges': [{'name': tag + 'lan', 'hosts': [h1, h2, h3]}],
+        'veths': [{'name': 'eth0', 'netns': tag + 'a', 'addresses': ['10.70.13.1/24'], 'peer': tag + 'va',
+                   'peer_master': tag + 'lan'}],
+    }
+    if with_c:
+        topo['veths'].append({'name': 'eth0', 'netns': tag + 'c', 'addresses': ['10.70.13.3/24'], 'peer': tag + 'vc',
+                              'peer_master': tag + 'lan'})
+    return topo
+
+
+def play(hosts, topo, *options, **extra):
+    path = hosts.tmp / 'lab.yml'
+    path.write_text(yaml.safe_dump(topo))
+    playbook = hosts.tmp / 'play.yml'
+    playbook.write_text(PLAY)
+    proc = subprocess.run(['ansible-playbook', '-i', str(hosts.inventory), str(playbook), '-e',
+                           json.dumps(dict(extra, topo=str(path)))] + list(options),
+                          cwd=ROOT, capture_output=True, text=True, check=False, timeout=600,
+                          env=dict(os.environ, ANSIBLE_FORKS='5'))
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    recap = proc.stdout.split('PLAY RECAP')[1]
+    return dict((h.name, int(re.search(r'%s\s*:.*changed=(\d+)' % re.escape(h.name), recap).group(1)))
+                for h in hosts.hosts), proc.stdout
+
+
+def vxlan_links(host):
+    return [x for x in json.loads(host.run('ip', '-d', '-j', 'link', 'show')) if
+            x.get('linkinfo', {}).get('info_kind') == 'vxlan']
+
+
+def test_a_lab_across_three_hosts(hosts, names):
+    tag = names('')
+    h1, h2, h3 = hosts.hosts
+    changed, _out = play(hosts, topology(tag))
+    assert changed == {h1.name: 1, h2.name: 1, h3.name: 1}
+    assert h1.run('ip', 'netns', 'list').split() [:1] == [tag + 'a']
+    assert h3.run('ip', 'netns', 'list').split()[:1] == [tag + 'c']
+    assert h2.run('ip', 'netns', 'list').strip() == ''
+
+    # one tunnel link per host, enslaved to the lab bridge, marked as the lab's, flooding to the other two
+    for host in hosts.hosts:
+        (vx,) = vxlan_links(host)
+        info = vx['linkinfo']['info_data']
+        assert vx['master'] == tag + 'lan' and vx['ifalias'] == 'vnetlab:' + tag and vx['mtu'] == 1450
+        assert info['local'] == host.address and info['port'] == 4789 and info.get('learning', True)
+        flood = sorted(e['dst'] for e in json.loads(host.run('bridge', '-j', 'fdb', 'show', 'dev', vx['ifname']))
+                       if e['mac'] == '00:00:00:00:00:00')
+        assert flood == sorted(h.address for h in hosts.hosts if h is not host)
+    assert json.loads(h1.run('ip', '-j', 'link', 'show', tag + 'va'))[0]['mtu'] == 1450
+
+    # host 1's namespace reaches host 3's across the tunnels, with full-sized frames of the reduced MTU
+    h1.run('ip', 'netns', 'exec', tag + 'a', 'ping', '-c', '2', '-W', '3', '10.70.13.3')
+    h1.run('ip', 'netns', 'exec', tag + 'a', 'ping', '-c', '1', '-W', '3', '-M', 'do', '-s', '1422', '10.70.13.3')
+
+    changed, _out = play(hosts, topology(tag))
+    assert changed == {h1.name: 0, h2.name: 0, h3.name: 0}
+    changed, _out = play(hosts, topology(tag), '--check', '--diff')
+    assert changed == {h1.name: 0, h2.name: 0, h3.name: 0}
+
+    # prune: host 3's namespace goes; the bridge and its tunnels stay, the other hosts are untouched
+    changed, _out = play(hosts, topology(tag, with_c=False), lab_prune=True)
+    assert changed == {h1.name: 0, h2.name: 0, h3.name: 1}
+    assert h3.run('ip', 'netns', 'list').strip() == ''
+    assert len(vxlan_links(h3)) == 1
+
+    changed, _out = play(hosts, topology(tag, with_c=False), lab_state='absent')
+    assert changed == {h1.name: 1, h2.name: 1, h3.name: 1}
+    for host in hosts.hosts:
+        assert host.run('ip', 'netns', 'list').strip() == ''
+        assert sorted(x['ifname'] for x in json.loads(host.run('ip', '-j', 'link', 'show'))) == ['eth0', 'lo']
+        assert host.run('find', '/run/vnetlab', '-type', 'f', check=False).strip() == ''
+    changed, _out = play(hosts, topology(tag, with_c=False), lab_state='absent')
+    assert changed == {h1.name: 0, h2.name: 0, h3.name: 0}
+
+
+def test_a_host_the_lab_does_not_name_gets_nothing(hosts, names):
+    tag = names('')
+    h1, h2, h3 = hosts.hosts
+    topo = {'lab': tag, 'default_host': h1.name, 'namespaces': [tag + 'a']}
+    changed, out = play(hosts, topo)
+    assert changed == {h1.name: 1, h2.name: 0, h3.name: 0}
+    assert "the lab has nothing on host '%s'" % h2.name in out or 'ok: [%s]' % h2.name in out
+    play(hosts, topo, lab_state='absent')
+    assert h1.run('ip', 'netns', 'list').strip() == ''
