@@ -109,8 +109,8 @@ class SshHosts:
         while _netns_of(proc.pid) == mine:
             time.sleep(0.02)
             if time.time() > deadline or proc.poll() is not None:
-                raise AssertionError('test host %s did not start: %s' % (name, (self.tmp / ('%s.log' % name))
-                                                                        .read_text()))
+                log = (self.tmp / ('%s.log' % name)).read_text()
+                raise AssertionError('test host %s did not start: %s' % (name, log))
         _ip('link', 'add', port, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', str(proc.pid))
         _ip('link', 'set', port, 'master', self.bridge, 'up')
         proc.stdin.write(b'go\n')

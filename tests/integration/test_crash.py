@@ -123,7 +123,7 @@ def test_sigterm_while_a_guest_boots_stops_it_and_rolls_back(run09, names, tmp_p
                         'wait_timeout': 120, 'nics': [{'bridge': names('br'), 'tap': names('tap')}]}]}
     proc = module_process(topo)
     pidfile = '/run/vnetlab/guests/%s/qemu.pid' % guest
-    for _ in range(600):
+    for _attempt in range(600):
         if os.path.exists(pidfile):
             break
         time.sleep(0.1)

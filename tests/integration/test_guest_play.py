@@ -7,7 +7,8 @@ import os
 import re
 import subprocess
 
-from cloud_image import cloud_image, debian_image  # noqa: F401 (a fixture)
+# cloud_image is a fixture: imported so that pytest finds it here
+from cloud_image import cloud_image, debian_image  # noqa: F401  # pylint: disable=unused-import
 from conftest import ROOT
 from test_nested_vm import residue
 

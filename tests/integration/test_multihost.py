@@ -73,7 +73,7 @@ def test_a_lab_across_three_hosts(hosts, names):
     h1, h2, h3 = hosts.hosts
     changed, _out = play(hosts, topology(tag))
     assert changed == {h1.name: 1, h2.name: 1, h3.name: 1}
-    assert h1.run('ip', 'netns', 'list').split() [:1] == [tag + 'a']
+    assert h1.run('ip', 'netns', 'list').split()[:1] == [tag + 'a']
     assert h3.run('ip', 'netns', 'list').split()[:1] == [tag + 'c']
     assert h2.run('ip', 'netns', 'list').strip() == ''
 

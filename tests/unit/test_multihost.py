@@ -33,19 +33,19 @@ def data(text=LAB):
     return load_yaml(text, source='lab.yml')
 
 
-def part(host, text=LAB, underlay=UNDERLAY):
+def part(host, text=LAB, underlay=None):
     d, positions = data(text)
-    return part_for(d, host, underlay, positions, source='lab.yml')
+    return part_for(d, host, UNDERLAY if underlay is None else underlay, positions, source='lab.yml')
 
 
-def fails(text, host='h1', underlay=UNDERLAY):
+def fails(text, host='h1', underlay=None):
     with pytest.raises(TopologyError) as e:
         part(host, text, underlay)
     return str(e.value)
 
 
 def test_a_lab_without_hosts_is_single_host():
-    d, _ = data("lab: x\nnamespaces: [a]\n")
+    d, _positions = data("lab: x\nnamespaces: [a]\n")
     assert not is_multihost(d)
     assert not is_multihost(normalize(d))
     assert is_multihost(data()[0]) and is_multihost(normalize(data()[0]))

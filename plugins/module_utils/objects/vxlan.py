@@ -136,8 +136,8 @@ class Vxlan(Kind):
             attrs = dict(vxlan_id=d['vni'], vxlan_local=local, vxlan_port=d['port'], vxlan_learning=1)
             if d['mtu']:
                 attrs['mtu'] = d['mtu']
-            plan.add(Op("create vxlan '%s' (VNI %d, local %s, port %d) in %s" % (name, d['vni'], local, d['port'],
-                                                                               where(HOST)),
+            what = (name, d['vni'], local, d['port'], where(HOST))
+            plan.add(Op("create vxlan '%s' (VNI %d, local %s, port %d) in %s" % what,
                         lambda v: v.ipr.link('add', ifname=name, kind='vxlan', **attrs),
                         undo=links.delete_link(name), netns=HOST, phase=PHASE_HOST, makes=[(HOST, name)]))
         links.set_attrs(plan, HOST, name, link, mtu=d['mtu'], master=d['master'])
