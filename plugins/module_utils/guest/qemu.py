@@ -288,11 +288,16 @@ def build_seed(cloud_init, dest):
     work = tempfile.mkdtemp(prefix='vnetlab-seed-')
     try:
         files = []
+        # cloud-init takes a NoCloud seed only with both meta-data and user-data: an empty cloud-config
+        # when none is given (the SSH keys ride in the meta-data)
+        contents = dict(cloud_init)
+        if contents.get('user_data') is None:
+            contents['user_data'] = '#cloud-config\n'
         for key, fname in (('meta_data', 'meta-data'), ('user_data', 'user-data'),
                            ('network_config', 'network-config')):
-            if cloud_init.get(key) is not None:
+            if contents.get(key) is not None:
                 with open(os.path.join(work, fname), 'w') as f:
-                    f.write(cloud_init[key])
+                    f.write(contents[key])
                 files.append(fname)
         _run([tool, '-quiet', '-output', dest, '-volid', 'cidata', '-joliet', '-rock'] + files,
              'building the cloud-init seed', cwd=work)
