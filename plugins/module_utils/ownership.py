@@ -184,9 +184,15 @@ def clear_intent(key):
         os.unlink(_intent_path(key))
     except OSError:
         return
-    for d in (INTENT_DIR, os.path.dirname(INTENT_DIR)):
+    prune_empty_dirs(INTENT_DIR, os.path.dirname(INTENT_DIR))
+
+
+def prune_empty_dirs(*dirs):
+    """Remove `dirs` in order while they are empty (innermost first): leave no runtime directory behind,
+    and stop at the first one that still holds something."""
+    for d in dirs:
         try:
-            os.rmdir(d)  # only when empty: leave no runtime directory behind
+            os.rmdir(d)
         except OSError:
             break
 

@@ -18,7 +18,7 @@ import json
 import os
 import time
 
-from ansible_collections.vnetlab.linux.plugins.module_utils.ownership import write_atomic
+from ansible_collections.vnetlab.linux.plugins.module_utils.ownership import prune_empty_dirs, write_atomic
 
 PROGRESS_DIR = '/run/vnetlab/progress'
 
@@ -42,11 +42,7 @@ def finish(key):
         os.unlink(path(key))
     except OSError:
         return
-    for d in (PROGRESS_DIR, os.path.dirname(PROGRESS_DIR)):
-        try:
-            os.rmdir(d)  # only when empty: leave no runtime directory behind
-        except OSError:
-            break
+    prune_empty_dirs(PROGRESS_DIR, os.path.dirname(PROGRESS_DIR))
 
 
 def describe(record, now=None):

@@ -18,7 +18,7 @@ from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import locks
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.procsys import read_sysctl, write_sysctl
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.base import Kind
-from ansible_collections.vnetlab.linux.plugins.module_utils.ownership import write_atomic
+from ansible_collections.vnetlab.linux.plugins.module_utils.ownership import prune_empty_dirs, write_atomic
 from ansible_collections.vnetlab.linux.plugins.module_utils.validate import check_netns
 
 OPTIONS = dict(
@@ -87,11 +87,7 @@ class Held:
                 os.unlink(os.path.join(self.dir, leaf))
             except OSError:
                 pass
-        for d in (os.path.join(self.dir, 'holders'), self.dir, SAVED_DIR, os.path.dirname(SAVED_DIR)):
-            try:
-                os.rmdir(d)  # only when empty: leave no runtime directory behind
-            except OSError:
-                break
+        prune_empty_dirs(os.path.join(self.dir, 'holders'), self.dir, SAVED_DIR, os.path.dirname(SAVED_DIR))
 
 
 def read_saved(name, netns):

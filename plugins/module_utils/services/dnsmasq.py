@@ -171,11 +171,7 @@ def stop(paths, timeout=5.0):
 
 def remove_files(paths):
     shutil.rmtree(paths.dir, ignore_errors=True)
-    for d in (BASE, RUN_DIR):  # leave no empty runtime directory behind
-        try:
-            os.rmdir(d)
-        except OSError:
-            break
+    ownership.prune_empty_dirs(BASE, RUN_DIR)
 
 
 def leases(paths):
