@@ -15,6 +15,7 @@ __metaclass__ = type
 
 import contextlib
 import errno
+import hashlib
 import socket
 import time
 
@@ -22,7 +23,20 @@ from ansible_collections.vnetlab.linux.plugins.module_utils import interrupt
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import VnetlabError
 
 WAIT = 600.0  # seconds: a lab run holding a lock may be booting guests
+PREFIX = '\0vnetlab-lock/'
+MAX_ADDRESS = 107  # sun_path is 108 bytes; the kernel refuses a longer abstract name (AF_UNIX path too long)
 _held = {}
+
+
+def address(name):
+    """The abstract socket name of a lock. A name too long for sun_path (an image path under a deep
+    directory) keeps a readable head and ends in a digest of the whole name, so it stays unique."""
+    full = PREFIX + name
+    if len(full.encode('utf-8')) <= MAX_ADDRESS:
+        return full
+    digest = hashlib.sha256(name.encode('utf-8')).hexdigest()[:32]
+    head = full.encode('utf-8')[:MAX_ADDRESS - len(digest) - 1].decode('utf-8', 'ignore')
+    return head + '#' + digest
 
 
 def host():
@@ -45,7 +59,7 @@ def hold(name, what=None, wait=WAIT):
     try:
         while True:
             try:
-                sock.bind('\0vnetlab-lock/' + name)
+                sock.bind(address(name))
                 break
             except OSError as e:
                 if e.errno != errno.EADDRINUSE:
