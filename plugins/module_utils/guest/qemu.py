@@ -81,9 +81,15 @@ def file_id(path):
 
 
 def guest_names():
-    """Names of the guests that have a runtime directory (running, or stopped but not removed)."""
-    base = os.path.join(RUN_DIR, 'guests')
-    return sorted(os.listdir(base)) if os.path.isdir(base) else []
+    """Names of the guests that have a runtime or a state directory: running, stopped but not removed, or
+    stopped by a host reboot (which empties /run and leaves only the disks in /var/lib)."""
+    names = set()
+    for base in (RUN_DIR, STATE_DIR):
+        try:
+            names.update(os.listdir(os.path.join(base, 'guests')))
+        except OSError:
+            continue
+    return sorted(names)
 
 
 class Paths:

@@ -23,7 +23,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import contextlib
-import os
 import time
 
 from ansible_collections.vnetlab.linux.plugins.module_utils import engine, ownership
@@ -46,23 +45,12 @@ SECTIONS = ('namespaces', 'links', 'guests', 'dhcp', 'nat', 'forwards', 'holds',
 # read
 # ------------------------------------------------------------------------------------------------
 
-def guest_dirs():
-    """Guests with a runtime or a state directory (a guest stopped by a reboot has only the latter)."""
-    names = set()
-    for base in (qemu.RUN_DIR, qemu.STATE_DIR):
-        try:
-            names.update(os.listdir(os.path.join(base, 'guests')))
-        except OSError:
-            continue
-    return sorted(names)
-
-
 def read(walker, routes=False):
     """The survey find() works on. routes: also every namespace's routes (a cleanup of every owner
     removes our routes - protocol 118 - from namespaces and links that stay)."""
     needs = dict((ns, (False, routes)) for ns in [HOST] + list_netns())
     guests = {}
-    for name in guest_dirs():
+    for name in qemu.guest_names():  # also a guest stopped by a reboot (only its disks left)
         paths = qemu.Paths(name)
         recorded = qemu.read_config(paths) or {}
         guests[name] = {'lab': ownership.started_by(paths) or '',
