@@ -164,6 +164,9 @@ import json
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import run
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.hosts import is_multihost
+# The boot-time entry point of a persistent lab: imported here so that Ansible ships it with this module,
+# and the code this module saves for boot (lab/persist.py code_zip) holds it.
+from ansible_collections.vnetlab.linux.plugins.module_utils.lab import restore  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.plan import converge
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import normalize
 
