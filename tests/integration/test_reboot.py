@@ -88,7 +88,7 @@ def test_the_next_run_after_a_reboot_rebuilds_the_lab_on_the_same_disks(run09, n
         if keep_run:  # the records in /run are of the previous boot
             run09.env = dict(run09.env, VNETLAB_TEST_BOOT_ID='a-new-boot-%s' % names.tag)
         rebuilt = run09.ok('topology', definition=topo)
-        assert rebuilt['changed'] and "start guest '%s' (x86_64, tcg)" % guest in rebuilt['actions']
+        assert any("start guest '%s' (x86_64, tcg)" % guest in a for a in rebuilt['actions']), rebuilt['actions']
         assert view(topo) == reference
         after = os.stat(disk)
         assert (after.st_ino, after.st_dev) == (before.st_ino, before.st_dev), 'the overlay was made again'
@@ -102,7 +102,8 @@ def test_the_next_run_after_a_reboot_rebuilds_the_lab_on_the_same_disks(run09, n
         if keep_run:
             run09.env = dict(run09.env, VNETLAB_TEST_BOOT_ID='another-boot-%s' % names.tag)
         gone = run09.ok('topology', definition=topo, state='absent')
-        assert "remove runtime files and disks of guest '%s'" % guest in gone['actions']
+        assert any("remove runtime files and disks of guest '%s'" % guest in a for a in gone['actions']), \
+            gone['actions']
         assert not os.path.exists('/var/lib/vnetlab/guests/%s' % guest)
         assert not os.path.exists('/run/vnetlab/guests/%s' % guest)
     finally:

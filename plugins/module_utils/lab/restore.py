@@ -31,8 +31,11 @@ from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import LA
 
 
 def _log(priority, text, stream=None):
+    """One line per line of text, with its priority for journald (not a module: nothing reads JSON here)."""
+    stream = stream or sys.stdout
     for line in str(text).splitlines() or ['']:
-        print('<%d>%s' % (priority, line), file=stream or sys.stdout)
+        stream.write('<%d>%s\n' % (priority, line))
+    stream.flush()
 
 
 def restore(lab):
@@ -82,4 +85,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    raise SystemExit(main())
