@@ -70,7 +70,7 @@ def host_part(data, task_vars, positions=None, source=None):
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(('src', 'definition', 'state', 'prune'))
+    _VALID_ARGS = frozenset(('src', 'definition', 'state', 'prune', 'persistent'))
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)

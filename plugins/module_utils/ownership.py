@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 
+from ansible_collections.vnetlab.linux.plugins.module_utils import boot
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError
 
 PREFIX = 'vnetlab'
@@ -140,13 +141,33 @@ def _intent_path(key):
     return os.path.join(INTENT_DIR, hashlib.sha256(key.encode()).hexdigest()[:16] + '.json')
 
 
+def _load_intent(path):
+    """An intent record's data, or None. One of another boot (boot.py) is removed: the objects it names
+    went with the kernel, and a same-named object of this boot is not ours."""
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or 'run' not in data or 'objects' not in data:
+        return None
+    if not boot.is_current(data.get('boot')):
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+        prune_empty_dirs(INTENT_DIR, os.path.dirname(INTENT_DIR))
+        return None
+    return data
+
+
 def read_intent(key):
     """{(netns, name)} a run (of a lab, or on one module object: key is its lock name) was about to create
     when it ended early (name None: a namespace)."""
+    data = _load_intent(_intent_path(key))
     try:
-        with open(_intent_path(key)) as f:
-            return set((ns, name) for ns, name in json.load(f)['objects'])
-    except (OSError, ValueError, KeyError, TypeError):
+        return set((ns, name) for ns, name in data['objects']) if data else set()
+    except (ValueError, TypeError):
         return set()
 
 
@@ -154,7 +175,8 @@ def write_intent(key, objects):
     """Record (before creating them) the objects a run will create; kept with those of a killed run."""
     objects = set(objects) | read_intent(key)
     os.makedirs(INTENT_DIR, 0o700, exist_ok=True)
-    write_atomic(_intent_path(key), json.dumps({'run': key, 'objects': sorted(objects, key=str)}), 0o600)
+    write_atomic(_intent_path(key), json.dumps({'run': key, 'objects': sorted(objects, key=str),
+                                                'boot': boot.current()}), 0o600)
 
 
 def every_intent():
@@ -165,11 +187,11 @@ def every_intent():
     except OSError:
         return out
     for leaf in names:
+        data = _load_intent(os.path.join(INTENT_DIR, leaf))
         try:
-            with open(os.path.join(INTENT_DIR, leaf)) as f:
-                data = json.load(f)
-            out[data['run']] = set((ns, name) for ns, name in data['objects'])
-        except (OSError, ValueError, KeyError, TypeError):
+            if data:
+                out[data['run']] = set((ns, name) for ns, name in data['objects'])
+        except (ValueError, TypeError):
             continue
     return out
 

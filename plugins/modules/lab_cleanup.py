@@ -20,7 +20,8 @@ description:
     namespaces that stay; QEMU guests (their runtime and state directories, with the TAPs they recorded);
     DHCP servers (C(/run/vnetlab/dhcp/<bridge>)); NAT and port-forward rules (their comment starts with the
     mark); holds on kernel settings (the holder text starts with the mark; the original value is put back
-    when the last holder goes); objects a run killed before it could mark them recorded in its intent."
+    when the last holder goes); objects a run killed before it could mark them recorded in its intent; a
+    persistent lab's boot-time systemd unit and saved definition (C(/var/lib/vnetlab/persistent/<lab>))."
   - With O(all=true) also the routes vnetlab added (protocol 118) that stay behind in the host or in
     namespaces that are not removed, and every hold on a kernel setting, whoever holds it.
   - Nothing is found by name. An object without a mark - a link or namespace made by hand, another lab's
@@ -86,6 +87,11 @@ found:
     mark:
       description: The owner's mark (C(vnetlab:<lab>), or C(vnetlab)).
       type: str
+    persistent:
+      description: The lab, when it has a boot-time unit or a saved definition (docs/reboot.md); they are removed.
+      type: list
+      elements: str
+      version_added: 0.2.0
     namespaces:
       description: Names of the namespaces.
       type: list

@@ -16,7 +16,8 @@ description:
   - Reads the live state of the host (as M(vnetlab.linux.lab_facts) does, without changing anything) and
     groups what vnetlab made by the lab whose mark it carries - a namespace by the mark on its loopback,
     every link in a lab's namespaces, links elsewhere by their own mark, a TAP by its guest, guests and DHCP
-    servers by the lab that started them, NAT and forward rules by the mark in their comment. What the
+    servers by the lab that started them, NAT and forward rules by the mark in their comment, a persistent
+    lab's boot-time unit by the lab it re-applies. What the
     resource modules made (the plain C(vnetlab) mark) is one more group, with C(lab) null.
   - Returns the groups as data (RV(labs)) and as the lines of a table (RV(lines)), one row per object with
     the columns LAB, KIND, NAME, NETNS, STATE, PID, ACCEL, ADDRESS and DETAILS (a column nobody fills is
@@ -57,6 +58,18 @@ labs:
     lab:
       description: The lab's name.
       type: str
+    persistent:
+      description:
+        - Whether the lab is re-applied at boot by its systemd unit
+          (O(vnetlab.linux.topology#module:persistent) of M(vnetlab.linux.topology)).
+        - A persistent lab is listed even when a reboot took its kernel objects and its unit has not run yet.
+      type: bool
+      version_added: 0.2.0
+    unit:
+      description: Its boot-time unit (C(name), C(enabled)), when it has one; the table shows it as a row of kind
+        C(unit).
+      type: dict
+      version_added: 0.2.0
     namespaces:
       description: Its namespaces (C(name), C(links) - the names of the links in it).
       type: list
@@ -97,12 +110,12 @@ lines:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import run
-from ansible_collections.vnetlab.linux.plugins.module_utils.lab import overview
+from ansible_collections.vnetlab.linux.plugins.module_utils.lab import overview, persist
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.facts import gather
 
 
 def inspect(lab):
-    labs = overview.labs(gather(), only=lab)
+    labs = overview.labs(gather(), only=lab, persistent=persist.persistent_labs())
     return {'changed': False, 'labs': labs, 'lines': overview.table(overview.rows(labs))}
 
 

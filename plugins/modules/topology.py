@@ -66,6 +66,21 @@ options:
         namespaces that are not declared. Routes in the host namespace, NAT and forwards are never pruned.
     type: bool
     default: false
+  persistent:
+    description:
+      - With O(state=present), make the host re-apply this lab at every boot, guests included (their disks
+        are kept). A systemd unit C(vnetlab-lab-<lab>.service) (Type=oneshot, after the network and
+        nftables, wanted by C(multi-user.target)) runs the collection's code saved with the lab's definition
+        under C(/var/lib/vnetlab/persistent/<lab>/), with the Python interpreter this module runs under.
+      - Needs systemd as the init system; on a host without it the task fails before changing anything.
+        Guest files (C(image), C(kernel), C(initrd), C(firmware)) must be absolute paths.
+      - V(false) (and O(state=absent)) disables and removes the unit and the saved files of a lab that had
+        them. A unit file of that name that vnetlab did not write is never changed or removed.
+      - Without it a reboot still leaves the lab rebuildable; the next run of this task makes it again and
+        keeps the guests' disks. See C(docs/reboot.md) of the collection.
+    type: bool
+    default: false
+    version_added: 0.2.0
 attributes:
   action:
     support: full
@@ -110,6 +125,11 @@ EXAMPLES = r'''
     src: lab.yml
     prune: true
 
+- name: Scenario C, built again at every boot of the host (guests keep their disks)
+  vnetlab.linux.topology:
+    src: examples/scenario_c.yml
+    persistent: true
+
 - name: Tear the lab down
   vnetlab.linux.topology:
     src: lab.yml
@@ -144,6 +164,9 @@ import json
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import run
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.hosts import is_multihost
+# The boot-time entry point of a persistent lab: imported here so that Ansible ships it with this module,
+# and the code this module saves for boot (lab/persist.py code_zip) holds it.
+from ansible_collections.vnetlab.linux.plugins.module_utils.lab import restore  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.plan import converge
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import normalize
 
@@ -155,6 +178,7 @@ def main():
             definition=dict(type='raw'),
             state=dict(type='str', choices=['present', 'absent'], default='present'),
             prune=dict(type='bool', default=False),
+            persistent=dict(type='bool', default=False),
         ),
         mutually_exclusive=[('src', 'definition')],
         required_one_of=[('src', 'definition')],
@@ -174,7 +198,8 @@ def main():
                              'made by the action plugin of vnetlab.linux.topology, in a play over those hosts')
     run(module, lambda: converge(normalize(definition, source='definition'),
                                  module.params['state'], module.params['prune'], module.check_mode,
-                                 with_diff=module._diff))
+                                 with_diff=module._diff,
+                                 persistent={'wanted': module.params['persistent'], 'definition': definition}))
 
 
 if __name__ == '__main__':

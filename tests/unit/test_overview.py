@@ -89,6 +89,16 @@ def test_rows_and_table():
 
 
 def test_a_column_nobody_fills_is_left_out():
-    only_ns = [{'lab': 'a', 'namespaces': [{'name': 'red', 'links': []}], 'links': [], 'guests': [], 'dhcp': [],
-                'nat': [], 'forwards': []}]
+    only_ns = [{'lab': 'a', 'persistent': False, 'namespaces': [{'name': 'red', 'links': []}], 'links': [],
+                'guests': [], 'dhcp': [], 'nat': [], 'forwards': []}]
     assert table(rows(only_ns)) == ['LAB  KIND   NAME  DETAILS', 'a    netns  red   0 links']
+
+
+def test_a_persistent_lab_shows_its_unit_even_with_nothing_else():
+    facts = {'host': {'links': {}}, 'netns': {}, 'guests': [], 'nat': [], 'forwards': [], 'dhcp': []}
+    boot = {'b': {'persistent': True, 'unit': '/etc/systemd/system/vnetlab-lab-b.service', 'enabled': True}}
+    found = labs(facts, persistent=boot)
+    assert found == [{'lab': 'b', 'persistent': True, 'unit': {'name': 'vnetlab-lab-b.service', 'enabled': True},
+                      'namespaces': [], 'links': [], 'guests': [], 'nat': [], 'forwards': [], 'dhcp': []}]
+    assert table(rows(found)) == ['LAB  KIND  NAME                   STATE    DETAILS',
+                                  'b    unit  vnetlab-lab-b.service  enabled  re-applies the lab at boot']

@@ -121,3 +121,11 @@ def test_view_names_the_owner_and_the_host():
     entries = view(find(survey(), wanted_labs(every=True)))
     assert [(e['lab'], e['mark']) for e in entries] == [(None, 'vnetlab'), ('a', 'vnetlab:a'), ('b', 'vnetlab:b')]
     assert entries[1]['links'][0] == {'netns': 'host', 'name': 'br0', 'kind': 'bridge'}
+
+
+def test_a_persistent_lab_is_found_by_its_unit_alone():
+    """After a reboot a persistent lab may have nothing but its unit and saved definition: `down` finds it."""
+    found = find(survey(persistent=['a', 'gone']), wanted_labs('gone'))
+    assert list(found) == ['gone'] and found['gone']['persistent'] == ['gone']
+    assert find(survey(persistent=['a']), wanted_labs('a'))['a']['persistent'] == ['a']
+    assert find(survey(), wanted_labs('a'))['a']['persistent'] == []

@@ -24,7 +24,7 @@ import subprocess
 import tempfile
 import time
 
-from ansible_collections.vnetlab.linux.plugins.module_utils import interrupt
+from ansible_collections.vnetlab.linux.plugins.module_utils import boot, interrupt
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError, VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.guest.qmp import QMP, QMPError
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import processes
@@ -81,9 +81,15 @@ def file_id(path):
 
 
 def guest_names():
-    """Names of the guests that have a runtime directory (running, or stopped but not removed)."""
-    base = os.path.join(RUN_DIR, 'guests')
-    return sorted(os.listdir(base)) if os.path.isdir(base) else []
+    """Names of the guests that have a runtime or a state directory: running, stopped but not removed, or
+    stopped by a host reboot (which empties /run and leaves only the disks in /var/lib)."""
+    names = set()
+    for base in (RUN_DIR, STATE_DIR):
+        try:
+            names.update(os.listdir(os.path.join(base, 'guests')))
+        except OSError:
+            continue
+    return sorted(names)
 
 
 class Paths:
@@ -230,15 +236,20 @@ def read_pid(paths):
 
 
 def read_config(paths):
+    """The configuration the running guest was started with; None when there is none, or when it was
+    recorded in another boot (boot.py): that QEMU is gone with the kernel that ran it."""
     try:
         with open(paths.config) as f:
-            return json.load(f)
+            cfg = json.load(f)
     except (OSError, ValueError):
         return None
+    if not isinstance(cfg, dict) or not boot.is_current(cfg.pop('boot', None)):
+        return None
+    return cfg
 
 
 def write_config(paths, cfg):
-    write_atomic(paths.config, json.dumps(recordable(cfg), indent=1, sort_keys=True))
+    write_atomic(paths.config, json.dumps(dict(recordable(cfg), boot=boot.current()), indent=1, sort_keys=True))
 
 
 def recordable(cfg):

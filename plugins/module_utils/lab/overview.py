@@ -3,8 +3,11 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The labs on a host, from lab facts (lab/facts.py gather()): what `inspect` shows. Pure (unit-tested).
 
-    labs(facts)   -> [{lab, namespaces, links, guests, nat, forwards, dhcp}], one entry per lab; the objects
-                     the resource modules made (mark `vnetlab`) are one more entry with lab None
+    labs(facts, persistent=...)
+                  -> [{lab, persistent, namespaces, links, guests, nat, forwards, dhcp}], one entry per lab;
+                     the objects the resource modules made (mark `vnetlab`) are one more entry with lab None;
+                     persistent: {lab: its boot unit} (lab/persist.py persistent_labs) - a lab whose kernel
+                     objects a reboot took is still listed by its unit
     rows(labs)    -> one row per object: LAB KIND NAME NETNS STATE PID ACCEL ADDRESS DETAILS
     table(rows)   -> those rows as aligned text lines, a header first
 
@@ -24,7 +27,8 @@ COLUMNS = ('lab', 'kind', 'name', 'netns', 'state', 'pid', 'accel', 'address', '
 
 def _entry(out, lab):
     if lab not in out:
-        out[lab] = {'lab': lab, 'namespaces': [], 'links': [], 'guests': [], 'nat': [], 'forwards': [], 'dhcp': []}
+        out[lab] = {'lab': lab, 'persistent': False, 'namespaces': [], 'links': [], 'guests': [], 'nat': [],
+                    'forwards': [], 'dhcp': []}
     return out[lab]
 
 
@@ -55,9 +59,14 @@ def guest_address(guest, dhcp):
     return m.group(1) if m else None
 
 
-def labs(facts, only=None):
+def labs(facts, only=None, persistent=None):
     """facts -> the labs on the host, sorted by name (the modules' objects last); only: just this lab."""
     out = {}
+    for lab, boot in sorted((persistent or {}).items()):
+        entry = _entry(out, lab)
+        entry['persistent'] = bool(boot.get('persistent'))
+        if boot.get('unit'):
+            entry['unit'] = {'name': boot['unit'].rsplit('/', 1)[-1], 'enabled': bool(boot.get('enabled'))}
     spaces = [(None, facts['host'])] + sorted(facts['netns'].items())
     ns_lab = {}
     for ns, space in spaces[1:]:
@@ -109,6 +118,9 @@ def rows(lab_list):
                     'address': address or '', 'details': details})
     for e in lab_list:
         lab = e['lab']
+        if e.get('unit'):
+            row(lab, 'unit', e['unit']['name'], state='enabled' if e['unit']['enabled'] else 'disabled',
+                details='re-applies the lab at boot')
         for ns in e['namespaces']:
             count = len(ns['links'])
             row(lab, 'netns', ns['name'], details='%d link%s' % (count, '' if count == 1 else 's'))

@@ -24,13 +24,13 @@ from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import firewa
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST, list_netns, where
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.netlink import (
     WalkError, Walker, default_source, explain, get_flood_remotes, get_links)
-from ansible_collections.vnetlab.linux.plugins.module_utils.lab import view
+from ansible_collections.vnetlab.linux.plugins.module_utils.lab import persist, view
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import declared_links, guest_hosts, interfaces
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects import (
     address, bridge, dhcp, forward, guest, links, nat, netns, route, veth, vxlan)
 from ansible_collections.vnetlab.linux.plugins.module_utils.services import dnsmasq
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.base import (
-    PHASE_EARLY, PHASE_HOST, PHASE_NAMESPACES, PHASE_SERVICES)
+    PHASE_DELETE, PHASE_EARLY, PHASE_HOST, PHASE_NAMESPACES, PHASE_SERVICES)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -364,15 +364,30 @@ def _host_has(ifname):
         return False
 
 
-def converge(topo, state, prune, check_mode, with_diff=True):
-    """A normalised topology -> the module result; raises VnetlabError (after rolling back)."""
+def converge(topo, state, prune, check_mode, with_diff=True, persistent=None):
+    """A normalised topology -> the module result; raises VnetlabError (after rolling back).
+
+    persistent: None leaves the lab's boot-time unit alone (the boot-time run itself, lab/restore.py);
+    else {'wanted': bool, 'definition': what the module was given} - installed after the rest of the lab
+    when wanted with state present, removed first otherwise (lab/persist.py)."""
     started = time.time()
     with locks.hold(lock_name(topo), "lab '%s'" % topo['lab']), Walker() as walker:
         snapshot, owned = read(walker, topo, sweep=prune or state == 'absent', deep=state == 'present')
         planner = LabPlanner(topo, snapshot, owned, prune, check_mode)
+        boot_local = persist.read_local(topo['lab']) if persistent is not None else None
+        if boot_local is not None and not (persistent['wanted'] and state == 'present'):
+            boot_after = persist.plan(planner.plan, topo['lab'], False, None, topo, boot_local, PHASE_DELETE)
         ops = planner.present() if state == 'present' else planner.absent()
+        if boot_local is not None and persistent['wanted'] and state == 'present':
+            # last: a lab that failed to build is not installed to be rebuilt at every boot
+            first = len(planner.plan.ops)
+            boot_after = persist.plan(planner.plan, topo['lab'], True, persistent['definition'], topo, boot_local,
+                                      PHASE_SERVICES)
+            ops += planner.plan.ops[first:]
         before = view.before(topo, snapshot, owned)
         after = view.after(topo, before, state, prune, planner.vanishing)
+        if boot_local is not None:
+            before['boot'], after['boot'] = persist.view(boot_local), boot_after
         warnings = list(planner.plan.warnings)
         done = engine.apply(walker, ops, lock_name(topo)) if ops and not check_mode else []
         if not ops and not check_mode and planner.plan.intended:

@@ -23,7 +23,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import contextlib
-import os
 import time
 
 from ansible_collections.vnetlab.linux.plugins.module_utils import engine, ownership
@@ -33,36 +32,26 @@ from ansible_collections.vnetlab.linux.plugins.module_utils.guest import qemu
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import firewall, forwards, locks
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST, list_netns, where
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.netlink import Walker
+from ansible_collections.vnetlab.linux.plugins.module_utils.lab import persist
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import LAB_RE
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects import (
     dhcp, forward, guest, links, nat, netns, route, sysctl)
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.base import PHASE_DELETE, PHASE_HOST
 from ansible_collections.vnetlab.linux.plugins.module_utils.services import dnsmasq
 
-SECTIONS = ('namespaces', 'links', 'guests', 'dhcp', 'nat', 'forwards', 'holds', 'routes')
+SECTIONS = ('persistent', 'namespaces', 'links', 'guests', 'dhcp', 'nat', 'forwards', 'holds', 'routes')
 
 
 # ------------------------------------------------------------------------------------------------
 # read
 # ------------------------------------------------------------------------------------------------
 
-def guest_dirs():
-    """Guests with a runtime or a state directory (a guest stopped by a reboot has only the latter)."""
-    names = set()
-    for base in (qemu.RUN_DIR, qemu.STATE_DIR):
-        try:
-            names.update(os.listdir(os.path.join(base, 'guests')))
-        except OSError:
-            continue
-    return sorted(names)
-
-
 def read(walker, routes=False):
     """The survey find() works on. routes: also every namespace's routes (a cleanup of every owner
     removes our routes - protocol 118 - from namespaces and links that stay)."""
     needs = dict((ns, (False, routes)) for ns in [HOST] + list_netns())
     guests = {}
-    for name in guest_dirs():
+    for name in qemu.guest_names():  # also a guest stopped by a reboot (only its disks left)
         paths = qemu.Paths(name)
         recorded = qemu.read_config(paths) or {}
         guests[name] = {'lab': ownership.started_by(paths) or '',
@@ -75,6 +64,7 @@ def read(walker, routes=False):
         'comments': firewall.our_comments(),
         'holds': sysctl.every_hold(),
         'intents': ownership.every_intent(),
+        'persistent': sorted(persist.persistent_labs()),
     }
 
 
@@ -94,10 +84,11 @@ def _empty():
 
 
 def find(survey, wanted):
-    """-> {owner: {'namespaces': [name], 'links': [{netns, name, kind}], 'guests': [name], 'dhcp': [bridge],
-    'nat': [{source, out_interface}], 'forwards': [{protocol, port, in_interface, to_address, to_port}],
-    'holds': [{name, netns, holder}], 'routes': [{netns, dst, metric, family}], 'intents': [key]}} of the
-    owners `wanted` selects that have anything. Owner: a lab's name, '' for the resource modules."""
+    """-> {owner: {'persistent': [lab], 'namespaces': [name], 'links': [{netns, name, kind}], 'guests': [name],
+    'dhcp': [bridge], 'nat': [{source, out_interface}],
+    'forwards': [{protocol, port, in_interface, to_address, to_port}], 'holds': [{name, netns, holder}],
+    'routes': [{netns, dst, metric, family}], 'intents': [key]}} of the owners `wanted` selects that have
+    anything. Owner: a lab's name, '' for the resource modules."""
     snapshot, found = survey['snapshot'], {}
 
     def add(owner, section, item):
@@ -137,6 +128,8 @@ def find(survey, wanted):
             if add(owner_of(ns, name, link), 'links', {'netns': ns, 'name': name, 'kind': link['kind']}):
                 gone.add((ns, link['index']))
 
+    for lab in survey.get('persistent', []):
+        add(lab, 'persistent', lab)  # its unit and saved definition: nothing else re-makes the lab at boot
     for name, g in sorted(survey['guests'].items()):
         add(g['lab'], 'guests', name)
     for bridge, owner in sorted(survey['dhcp'].items()):
@@ -187,8 +180,8 @@ class SweepPlanner:
 
     def plan(self):
         """-> the ops: every owner's services, then holds, routes, links, namespaces."""
-        for step in (self._forwards, self._nat, self._guests, self._dhcp, self._holds, self._routes, self._links,
-                     self._namespaces):
+        for step in (self._persistent, self._forwards, self._nat, self._guests, self._dhcp, self._holds,
+                     self._routes, self._links, self._namespaces):
             for owner in sorted(self.found):
                 plan = self.plans[owner]
                 first = len(plan.ops)
@@ -207,6 +200,10 @@ class SweepPlanner:
             kind.plan(plan, d)
         except ParamError as e:
             self.warnings.append('%s left alone: %s' % (label, e))
+
+    def _persistent(self, plan, found, lab):
+        for name in found['persistent']:
+            persist.plan(plan, name, False, None, None, persist.read_local(name), PHASE_DELETE)
 
     def _forwards(self, plan, found, lab):
         for f in found['forwards']:

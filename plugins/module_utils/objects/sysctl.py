@@ -11,7 +11,9 @@ __metaclass__ = type
 import hashlib
 import os
 import re
+import shutil
 
+from ansible_collections.vnetlab.linux.plugins.module_utils import boot
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import Op
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import locks
@@ -37,10 +39,15 @@ SAVED_DIR = '/run/vnetlab/sysctl'  # per parameter: the value found first, the v
 class Held:
     """The record of one parameter in one namespace that vnetlab changed: `original` (found before our
     first change), `ours` (the value we set) and one file per holder under `holders/`. The original is
-    put back when the last holder lets go - and only if the value is still ours."""
+    put back when the last holder lets go - and only if the value is still ours. A record of another boot
+    (boot.py: a /run that survived a reboot) is dropped: the kernel it describes is gone, and its
+    `original` is not what this boot started with."""
 
     def __init__(self, name, netns):
         self.dir = os.path.join(SAVED_DIR, '%s@%s' % (name, netns or 'host'))
+        if not boot.is_current(self._read('boot')):
+            shutil.rmtree(self.dir, ignore_errors=True)
+            prune_empty_dirs(SAVED_DIR, os.path.dirname(SAVED_DIR))
 
     def _read(self, leaf):
         try:
@@ -70,6 +77,8 @@ class Held:
     def take(self, holder, found, value):
         """holder holds the parameter at value (found: what it was before this change, or None)."""
         os.makedirs(os.path.join(self.dir, 'holders'), 0o700, exist_ok=True)
+        if self._read('boot') is None:
+            write_atomic(os.path.join(self.dir, 'boot'), boot.current(), 0o600)
         if self.original is None and found is not None:
             write_atomic(os.path.join(self.dir, 'original'), found, 0o600)
         write_atomic(os.path.join(self.dir, 'ours'), value, 0o600)
@@ -82,7 +91,7 @@ class Held:
             pass
 
     def forget(self):
-        for leaf in ('original', 'ours'):
+        for leaf in ('original', 'ours', 'boot'):
             try:
                 os.unlink(os.path.join(self.dir, leaf))
             except OSError:
