@@ -50,7 +50,7 @@ class _Timed:
 
     def __exit__(self, *exc):
         self.seconds = time.monotonic() - self.started
-        report(self.config, 'host VM: %s %s in %.0fs' % (self.what, 'failed' if exc[0] else 'took', self.seconds))
+        report(self.config, 'host VM: %s %s %.0fs' % (self.what, 'failed after' if exc[0] else 'took', self.seconds))
 
 
 @pytest.fixture(scope='session')

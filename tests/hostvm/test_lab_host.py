@@ -6,6 +6,9 @@ The tests share one VM and run in order; each leaves the VM clean for the next."
 import json
 import os
 import re
+import subprocess
+import time
+import uuid
 
 import yaml
 
@@ -60,11 +63,69 @@ def test_scenario_c_runs_an_x86_64_guest_under_tcg(vm, timed):
     assert '(tcg, pid %s)' % pid.group(1) in again  # the re-run kept the same QEMU
 
 
-def test_scenario_c_as_a_topology_file(vm, timed, tmp_path):
+def scenario_c(tmp_path, **guest):
     with open(os.path.join(ROOT, 'examples', 'scenario_c.yml')) as f:
         topo = yaml.safe_load(f)
-    topo['guests'][0]['wait_timeout'] = SLOW_BOOT
+    topo['guests'][0].update(wait_timeout=SLOW_BOOT, **guest)
     path = tmp_path / 'scenario_c.yml'
     path.write_text(yaml.safe_dump(topo))
-    extra = {'lab_topology': str(path), 'lab_minimal_images': ['x86_64']}
+    return str(path)
+
+
+def test_scenario_c_as_a_topology_file(vm, timed, tmp_path):
+    extra = {'lab_topology': scenario_c(tmp_path), 'lab_minimal_images': ['x86_64']}
     converge_twice_then_down(vm, timed, 'lab.yml', extra, 'Lab scenario-c is up')
+
+
+def on_guest(vm, command):
+    """A command typed at the guest's serial console (vnetlab.linux.guest_command) -> its output."""
+    proc = subprocess.run(['ansible', '-i', os.path.join(vm.workdir, 'hosts.ini'), 'labhost', '-b', '-o',
+                           '-m', 'vnetlab.linux.guest_command', '-a', json.dumps({'name': 'vm0', 'command': command,
+                                                                                  'timeout': 300})],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    return proc.stdout
+
+
+def test_a_persistent_lab_comes_back_after_a_reboot_with_its_disk(vm, timed, tmp_path):
+    """lab_persistent: a systemd unit re-applies the lab at boot; the guest's disk keeps what it wrote."""
+    base = '/var/tmp/vnetlab-test-blank.qcow2'
+    vm.ssh('sudo qemu-img create -q -f qcow2 %s 16M' % base)
+    extra = {'lab_topology': scenario_c(tmp_path, image=base), 'lab_persistent': True}
+    try:
+        with timed('persistent scenario C converge'):
+            out = playbook(vm, 'lab.yml', json.dumps(extra))
+        assert 'Lab scenario-c is up' in out
+        marker = 'vnetlab-%s' % uuid.uuid4().hex[:12]
+        on_guest(vm, 'echo %s > /dev/vda && sync' % marker)  # the guest writes to its own disk
+        disk = "sudo stat -c '%i %s' /var/lib/vnetlab/guests/vm0/disk.qcow2"
+        overlay = vm.ssh(disk).stdout
+        with timed('reboot to SSH'):
+            vm.reboot()
+        assert vm.ssh('sudo systemctl is-enabled vnetlab-lab-scenario-c.service').stdout.strip() == 'enabled'
+        with timed('lab back by itself after the reboot'):
+            state = wait_unit(vm, 'vnetlab-lab-scenario-c.service')
+        assert state == 'active', vm.ssh('sudo journalctl -b -u vnetlab-lab-scenario-c.service --no-pager',
+                                         check=False).stdout[-4000:]
+        vm.ssh('sudo ip netns exec navy ping -c 1 -W 10 10.16.0.5')  # navy reaches the guest again
+        assert marker in on_guest(vm, 'head -c 40 /dev/vda')
+        assert vm.ssh(disk).stdout == overlay  # the same overlay file, not a new one
+        with timed('persistent scenario C re-run after the reboot'):
+            again = playbook(vm, 'lab.yml', json.dumps(extra))
+        assert recap_changed(again) == 0, again[-4000:]
+    finally:
+        with timed('persistent scenario C teardown'):
+            playbook(vm, 'lab.yml', json.dumps(dict(extra, vnetlab_state='absent')))
+        vm.ssh('sudo rm -f %s' % base)
+    assert_clean(vm)
+
+
+def wait_unit(vm, unit, timeout=SLOW_BOOT):
+    """The unit's state once it is no longer starting (a oneshot unit is `activating` until it is done)."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        state = vm.ssh('systemctl is-active %s' % unit, check=False).stdout.strip()
+        if state not in ('activating', 'inactive', ''):
+            return state
+        time.sleep(5)
+    return 'still starting after %ds' % timeout
