@@ -176,3 +176,14 @@ def test_without_systemd_persistent_fails_before_anything(monkeypatch, tmp_path)
     monkeypatch.setattr(persist, 'UNIT_DIR', str(tmp_path / 'etc'))
     with pytest.raises(ParamError, match='persistent: needs systemd as the init system'):
         _plan(persist.read_local('boot1'), True, LAB, normalize(LAB))
+
+
+def test_the_zip_holds_the_bundled_distro_where_the_host_has_no_distro_package(tmp_path):
+    """ansible.module_utils.distro puts its bundled _distro module in its own place in sys.modules; a boot-time
+    run on a host without the `distro` package (-S: no site-packages here) imports it from the zip."""
+    path = tmp_path / 'code.zip'
+    path.write_bytes(persist.code_zip())
+    assert 'ansible/module_utils/distro/_distro.py' in zipfile.ZipFile(str(path)).namelist()
+    proc = subprocess.run([sys.executable, '-S', '-c', 'import ansible.module_utils.basic'], capture_output=True,
+                          text=True, check=False, env={'PYTHONPATH': str(path)}, cwd='/')
+    assert proc.returncode == 0, proc.stderr

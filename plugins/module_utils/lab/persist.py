@@ -145,8 +145,12 @@ def code_zip(modules=None):
         __import__(RESTORE)  # the entry point and what it imports are part of it
         modules = sys.modules
     files = {}
-    for name in sorted(n for n in list(modules) if any(n == p or n.startswith(p + '.') for p in PACKAGES)):
-        if modules[name] is None:
+    names = set(n for n in list(modules) if any(n == p or n.startswith(p + '.') for p in PACKAGES))
+    if 'ansible.module_utils.distro' in names:
+        # imported only where the host has no `distro` package of its own: the boot-time run may need it
+        names.add('ansible.module_utils.distro._distro')
+    for name in sorted(names):
+        if name in modules and modules[name] is None:
             continue
         found = _source(name, modules)
         if found is None:
@@ -175,8 +179,7 @@ def _source(name, modules):
     """(path in the zip, source) of the module `name` as its parent's path holds it - found again by name,
     not taken from the object in sys.modules, which may be another module (ansible.module_utils.distro puts
     its _distro there) - or None."""
-    parent = name.rpartition('.')[0]
-    search = getattr(modules.get(parent), '__path__', None) if parent else sys.path
+    search = _search_path(name.rpartition('.')[0], modules)
     if search is None:
         return None
     try:
@@ -188,6 +191,25 @@ def _source(name, modules):
         return None
     package = spec.submodule_search_locations is not None
     return name.replace('.', '/') + ('/__init__.py' if package else '.py'), source
+
+
+def _search_path(package, modules):
+    """Where the submodules of `package` are: its __path__ when sys.modules holds the package itself, else
+    found again by name from its own parent (sys.modules['ansible.module_utils.distro'] is the bundled
+    _distro module, not the package that holds it)."""
+    if not package:
+        return sys.path
+    mod = modules.get(package)
+    if mod is not None and getattr(mod, '__name__', None) == package and hasattr(mod, '__path__'):
+        return mod.__path__
+    search = _search_path(package.rpartition('.')[0], modules)
+    if search is None:
+        return None
+    try:
+        spec = importlib.machinery.PathFinder.find_spec(package, list(search))
+    except (ImportError, OSError, AttributeError):
+        return None
+    return spec.submodule_search_locations if spec is not None else None
 
 
 def check_paths(topo):
