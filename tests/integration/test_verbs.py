@@ -2,7 +2,8 @@
 collections path, from a directory of the user's holding the topology file (a relative path), without the
 repository's ansible.cfg.
 
-- up / inspect / down on scenario A (namespaces + veth, with NAT and a port forward) and B (a bridge);
+- up / inspect / down on scenario A (namespaces + veth, with NAT and a port forward), B (a bridge) and C
+  (a QEMU guest and a namespace on a bridge, DHCP, NAT, a forward to the guest);
   inspect's JSON checked field by field against lab_info (lab_facts' data), its table row by row;
 - down by the lab's name alone leaves nothing: namespaces, links, NAT and forward rules, holds;
 - graph draws a topology file before anything exists, labels escaped for DOT (Graphviz parses it);
@@ -140,7 +141,14 @@ def check_against_facts(entry, facts, topo):
     assert entry['forwards'] == [dict((k, f[k]) for k in ('protocol', 'port', 'in_interface', 'to_address', 'to_port',
                                                           'from_host', 'backend'))
                                  for f in facts['forwards'] if f['lab'] == topo['lab']]
-    assert entry['guests'] == [] and entry['dhcp'] == []
+    if not topo.get('guests'):
+        assert entry['guests'] == [] and entry['dhcp'] == []
+    for g, fact in zip(entry['guests'], sorted(facts['guests'], key=lambda x: x['name'])):
+        assert (g['name'], g['state'], g['pid'], g['arch'], g['accel']) == (
+            fact['name'], fact['state'], fact['pid'], fact['arch'], fact['accel'])
+        assert g['taps'] == [n['tap'] for n in fact['nics']]
+    assert [(d['bridge'], d['state'], d['pid']) for d in entry['dhcp']] == [
+        (d['bridge'], d['state'], d['pid']) for d in facts['dhcp'] if d.get('lab') == topo['lab']]
 
 
 def check_table(stdout, entry, states=True):
@@ -166,6 +174,13 @@ def check_table(stdout, entry, states=True):
         assert row['STATE'] == x['state'] or not states
         if x.get('peer'):
             assert 'peer %s' % x['peer'] in row['DETAILS']
+    for g in entry['guests']:
+        row = by[('guest', g['name'], '')]
+        assert (row['STATE'], row['PID'], row['ACCEL'], row['ADDRESS']) == (g['state'], str(g['pid']), g['accel'],
+                                                                           g['address'])
+    for d in entry['dhcp']:
+        row = by[('dhcp', d['bridge'], 'host')]
+        assert (row['STATE'], row['PID']) == (d['state'], str(d['pid']))
     for n in entry['nat']:
         assert by[('nat', n['source'], 'host')]['DETAILS'] == 'out %s (%s)' % (n['out_interface'], n['backend'])
     for f in entry['forwards']:
@@ -388,10 +403,48 @@ def test_rules_carry_the_lab_two_labs_one_pair_and_prune(run09, names):
 
 
 IMAGE = '/var/cache/vnetlab/images/minimal-x86_64'
+NEEDS_IMAGE = pytest.mark.skipif(not os.path.exists(IMAGE + '/kernel') or not shutil.which('qemu-system-x86_64'),
+                                 reason='needs the minimal x86_64 image (vnetlab.linux.minimal_image) and QEMU')
 
 
-@pytest.mark.skipif(not os.path.exists(IMAGE + '/kernel') or not shutil.which('qemu-system-x86_64'),
-                    reason='needs the minimal x86_64 image (vnetlab.linux.minimal_image) and QEMU')
+def scenario_c(names):
+    navy, br, guest = names('navy'), names('br'), names('vm')
+    return {'lab': names('c'), 'namespaces': [navy], 'bridges': [{'name': br, 'addresses': ['10.61.9.1/24']}],
+            'veths': [{'name': 'veth-navy', 'netns': navy, 'addresses': ['10.61.9.2/24'], 'peer': names('vb'),
+                       'peer_master': br}],
+            'routes': [{'netns': navy, 'destination': 'default', 'gateway': '10.61.9.1'}],
+            'dhcp': [{'bridge': br, 'hosts': [{'name': guest, 'ip': '10.61.9.5'}]}],
+            'guests': [{'name': guest, 'accel': 'tcg', 'memory': '256M', 'kernel': IMAGE + '/kernel',
+                        'initrd': IMAGE + '/initrd.img', 'append': 'console=ttyS0 quiet vnetlab.ip=10.61.9.5/24',
+                        'nics': [{'bridge': br, 'tap': names('tap')}], 'wait_for': 'vnetlab-guest-ready',
+                        'stop_timeout': 2}],
+            'nat': [{'source': '10.61.9.0/24', 'out_interface': 'lo'}],
+            'forwards': [{'port': 2298, 'to_address': '10.61.9.5', 'to_port': 22, 'in_interface': 'lo'}]}
+
+
+@NEEDS_IMAGE
+def test_scenario_c_up_inspect_down(run09, names, tmp_path):
+    topo = scenario_c(names)
+    up = verb('up', tmp_path, dict(UP, topology=write(tmp_path / 'c.yml', topo)))
+    try:
+        facts = run09.ok('lab_info')['vnetlab_lab']
+        entry = inspect_json(tmp_path, topo['lab'])[0]
+        check_against_facts(entry, facts, topo)
+        [guest] = entry['guests']
+        assert (guest['state'], guest['accel'], guest['address']) == ('running', 'tcg', '10.61.9.5')
+        assert os.path.exists('/proc/%d' % guest['pid'])  # the pid inspect shows is a live process
+        assert [d['state'] for d in entry['dhcp']] == ['running'] and entry['nat'] and entry['forwards']
+        check_table(up, entry, states=False)
+        check_table(verb('inspect', tmp_path, {'lab': topo['lab']}), entry)
+        assert 'is up: 0 changes' in verb('up', tmp_path, dict(UP, topology='c.yml'))
+    finally:
+        down = verb('down', tmp_path, {'lab': topo['lab']})
+    assert 'Lab %s is down' % topo['lab'] in down
+    assert inspect_json(tmp_path, topo['lab']) == [] and our_rules(topo['lab']) == []
+    assert names('navy') not in netns_list() and ip('link', 'show', names('br'), check=False) == ''
+
+
+@NEEDS_IMAGE
 def test_up_shows_what_a_long_step_waits_for(names, tmp_path):
     """A guest that never prints what the lab waits for: up says, while it waits, which step it is at,
     what it waits for and for how long; then the build fails and is rolled back."""
