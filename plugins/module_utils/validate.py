@@ -56,6 +56,19 @@ def parse_interface_cidr(param, text):
         raise ParamError(param, "'%s' is not a valid IPv4 or IPv6 address with prefix (CIDR)" % (text,))
 
 
+def parse_host_cidr(param, text):
+    """An address with prefix that an interface can carry: parse_interface_cidr, and not the network or
+    broadcast address of an IPv4 subnet shorter than /31 (the kernel would take either, and nothing on the
+    subnet could then reach it or be reached through it)."""
+    iface = parse_interface_cidr(param, text)
+    net = iface.network
+    if iface.version == 4 and net.prefixlen < 31 and iface.ip in (net.network_address, net.broadcast_address):
+        which = 'network' if iface.ip == net.network_address else 'broadcast'
+        raise ParamError(param, "'%s' is the %s address of %s; give a host address inside it, for example %s/%d"
+                         % (text, which, net, net.network_address + 1, net.prefixlen))
+    return iface
+
+
 def parse_network(param, text):
     """A network such as 10.16.0.0/24 (host bits must be zero) or 'default'."""
     if text == 'default':
@@ -93,3 +106,13 @@ def check_distinct(pairs):
         if value in seen:
             raise ParamError(param, "'%s' is also given as %s; the two names must differ" % (value, seen[value]))
         seen[value] = param
+
+
+def passes(check, value):
+    """Whether check(param, value) - one of the parse_/check_ functions above - accepts value: for callers
+    that want a yes or no (the collection's Jinja2 tests) instead of the ParamError."""
+    try:
+        check('value', value)
+    except ParamError:
+        return False
+    return True
