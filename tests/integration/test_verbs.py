@@ -176,8 +176,8 @@ def check_table(stdout, entry, states=True):
             assert 'peer %s' % x['peer'] in row['DETAILS']
     for g in entry['guests']:
         row = by[('guest', g['name'], '')]
-        assert (row['STATE'], row['PID'], row['ACCEL'], row['ADDRESS']) == (g['state'], str(g['pid']), g['accel'],
-                                                                           g['address'])
+        assert (row['STATE'], row['PID'], row['ACCEL'], row['ADDRESS']) == \
+            (g['state'], str(g['pid']), g['accel'], g['address'])
     for d in entry['dhcp']:
         row = by[('dhcp', d['bridge'], 'host')]
         assert (row['STATE'], row['PID']) == (d['state'], str(d['pid']))
