@@ -126,6 +126,9 @@ def check_against_facts(entry, facts, topo):
     for ns in topo['namespaces']:
         expected.update((ns, name) for name in facts['netns'][ns]['links'] if name != 'lo')
     expected.update(('host', name) for name, link in facts['host']['links'].items() if link['lab'] == topo['lab'])
+    # a TAP carries its guest's mark, not the lab's: it belongs to the lab of its guest
+    guests = set(g['name'] for g in facts['guests'] if g.get('lab') == topo['lab'])
+    expected.update(('host', name) for name, link in facts['host']['links'].items() if link.get('guest') in guests)
     assert set((x['netns'], x['name']) for x in entry['links']) == expected
     for x in entry['links']:
         space = facts['host'] if x['netns'] == 'host' else facts['netns'][x['netns']]
@@ -186,7 +189,7 @@ def check_table(stdout, entry, states=True):
     for f in entry['forwards']:
         assert by[('forward', '%s/%d' % (f['protocol'], f['port']), 'host')]['ADDRESS'] == \
             '%s:%d' % (f['to_address'], f['to_port'])
-    assert len(rows) == len(entry['namespaces']) + len(entry['links']) + len(entry['nat']) + len(entry['forwards'])
+    assert len(rows) == sum(len(entry[k]) for k in ('namespaces', 'links', 'guests', 'dhcp', 'nat', 'forwards'))
 
 
 def test_scenario_a_up_inspect_down_by_name(run09, names, tmp_path):
