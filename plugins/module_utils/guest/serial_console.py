@@ -92,17 +92,27 @@ def run_command(path, command, timeout, username=None, password=None):
             if console.read_until([_LOGIN, _PROMPT]) == 0:
                 raise VnetlabError("login as '%s' failed on the guest's console" % username)
         token = binascii.hexlify(os.urandom(6)).decode()
-        begin, end = re.escape('__VNL_B%s__' % token), re.compile(r'__VNL_E%s_(\d+)__' % token)
+        end = re.compile(r'__VNL_E%s_(\d+)__' % token)
         console.seen = ''
         console.send("printf '\\n__VNL_B%%s__\\n' %s; %s\rprintf '\\n__VNL_E%%s_%%d__\\n' %s $?\r"
                      % (token, command, token))
         console.read_until([end])
-        text = clean(console.seen)
-        m = end.search(text)
-        start = re.search(begin + r'\n', text)
-        output = text[start.end():m.start()] if start else ''
-        # the echo of the end-marker line (typed while the command ran) is not the command's output
-        lines = [line for line in output.split('\n') if '__VNL_E%s' not in line]
-        return int(m.group(1)), '\n'.join(lines).rstrip('\n')
+        return framed_output(clean(console.seen), token)
     finally:
         console.close()
+
+
+def framed_output(text, token):
+    """(rc, output) of a command between the begin and end markers of `token` in the console's text.
+
+    The line after the command (the end marker's printf) is typed while the command runs, so the terminal
+    echoes it into the output, anywhere - even right after the begin marker, before its newline. The begin
+    marker's own line is never output (printf ends it), and lines holding that echo are dropped."""
+    m = re.search(r'__VNL_E%s_(\d+)__' % re.escape(token), text)
+    start = re.search(re.escape('__VNL_B%s__' % token), text)
+    if m is None:
+        raise VnetlabError("the command's end marker is not on the guest's console")
+    if start is None or start.end() > m.start():
+        return int(m.group(1)), ''
+    lines = text[start.end():m.start()].split('\n')[1:]
+    return int(m.group(1)), '\n'.join(line for line in lines if '__VNL_E%s' not in line).rstrip('\n')
