@@ -149,10 +149,16 @@ lab:
     - The lab's name, the state asked for, its namespaces, how many links it has and its guests afterwards.
     - C(guest_hosts) lists the guests with a static lease of a C(dhcp) entry, with the address Ansible
       reaches them at and their O(definition) C(ssh_user) (what the C(lab) role's C(add_host) uses).
+    - With O(state=present), C(guest_details) gives each guest's accelerator (C(kvm) or C(tcg)), QEMU pid
+      (null in check mode) and serial log, and C(nat) each NAT's uplink and backend as resolved on the
+      host.
   returned: always
   type: dict
   sample: {"name": "c", "state": "present", "namespaces": ["navy"], "links": 3, "guests": ["vm0"],
-           "guest_hosts": [{"name": "vm0", "address": "10.16.0.128", "ssh_user": "debian"}]}
+           "guest_hosts": [{"name": "vm0", "address": "10.16.0.128", "ssh_user": "debian"}],
+           "guest_details": [{"name": "vm0", "accel": "tcg", "pid": 4242,
+                              "serial_log": "/run/vnetlab/guests/vm0/serial.log"}],
+           "nat": [{"source": "10.16.0.0/24", "out_interface": "eth0", "backend": "nftables"}]}
 elapsed_ms:
   description: Time the module spent reading and changing kernel state, in milliseconds.
   returned: always

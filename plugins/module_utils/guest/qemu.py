@@ -245,11 +245,28 @@ def read_config(paths):
         return None
     if not isinstance(cfg, dict) or not boot.is_current(cfg.pop('boot', None)):
         return None
+    cfg.pop('stop_timeout', None)
     return cfg
 
 
-def write_config(paths, cfg):
-    write_atomic(paths.config, json.dumps(dict(recordable(cfg), boot=boot.current()), indent=1, sort_keys=True))
+def write_config(paths, cfg, stop_timeout=None):
+    """Record the configuration, with the stop timeout the guest was started with: teardown by the lab's
+    mark alone (its guests no longer declared, `down` by name, cleanup) then waits for it as long as its
+    declaration said, not the option's default (a guest without ACPI power-down would cost 30 s)."""
+    record = dict(recordable(cfg), boot=boot.current())
+    if stop_timeout is not None:
+        record['stop_timeout'] = stop_timeout
+    write_atomic(paths.config, json.dumps(record, indent=1, sort_keys=True))
+
+
+def recorded_stop_timeout(paths, default):
+    """The stop timeout recorded when the guest was started (write_config), else `default`."""
+    try:
+        with open(paths.config) as f:
+            value = json.load(f).get('stop_timeout')
+    except (OSError, ValueError, AttributeError):
+        return default
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else default
 
 
 def recordable(cfg):
@@ -316,7 +333,7 @@ def build_seed(cloud_init, dest):
         shutil.rmtree(work, ignore_errors=True)
 
 
-def start(name, cfg, paths):
+def start(name, cfg, paths, stop_timeout=None):
     for stale in (paths.pidfile, paths.qmp, paths.serial_sock):
         if os.path.exists(stale):
             os.unlink(stale)
@@ -329,7 +346,7 @@ def start(name, cfg, paths):
         time.sleep(0.05)
     os.chmod(paths.qmp, 0o600)
     os.chmod(paths.serial_sock, 0o600)
-    write_config(paths, cfg)
+    write_config(paths, cfg, stop_timeout)
     return read_pid(paths)
 
 

@@ -141,7 +141,7 @@ class LabPlanner:
         guests that ask it for an address), before it on the way down."""
         topo = self.topo
         entries = self._gone('guests', guest.KIND, owned_guests(topo['lab']), [g['name'] for g in topo['guests']],
-                             present, lambda name: dict(name=name, nics=[]), "guest '%s'")
+                             present, guest.gone_entry, "guest '%s'")
         entries += self._gone('dhcp', dhcp.KIND, owned_servers(topo['lab']), [d['bridge'] for d in topo['dhcp']],
                               present, lambda name: dict(bridge=name), "DHCP on bridge '%s'")
         entries += self._gone_rules(present)
@@ -364,6 +364,23 @@ def _host_has(ifname):
         return False
 
 
+def services_summary(topo, after):
+    """What a play reports after bringing the lab up: each guest's accelerator, pid and serial log, and each
+    NAT's uplink and backend as resolved on this host (its default route, the backend found)."""
+    guests = []
+    for g in topo['guests']:
+        config = (after.get("guest '%s'" % g['name']) or {}).get('config') or {}
+        paths = qemu.Paths(g['name'])
+        guests.append({'name': g['name'], 'accel': config.get('accel'), 'pid': qemu.read_pid(paths),
+                       'serial_log': paths.serial_log})
+    nats = []
+    for n in topo['nat']:
+        view = after.get('nat for %s' % n['source']) or {}
+        nats.append({'source': n['source'], 'out_interface': view.get('out_interface'),
+                     'backend': view.get('backend')})
+    return {'guest_details': guests, 'nat': nats}
+
+
 def converge(topo, state, prune, check_mode, with_diff=True, persistent=None):
     """A normalised topology -> the module result; raises VnetlabError (after rolling back).
 
@@ -403,6 +420,8 @@ def converge(topo, state, prune, check_mode, with_diff=True, persistent=None):
                       'links': len(after['links']), 'guests': [g['name'] for g in topo['guests']] if state == 'present'
                       else [], 'guest_hosts': guest_hosts(topo) if state == 'present' else []},
               'elapsed_ms': round((time.time() - started) * 1000.0, 1)}
+    if state == 'present':
+        result['lab'].update(services_summary(topo, planner.services_after))
     if with_diff:  # hundreds of namespaces make a big diff: only when asked for
         result['diff'] = {'before': before, 'after': after}
     if warnings:

@@ -217,7 +217,7 @@ class SweepPlanner:
 
     def _guests(self, plan, found, lab):
         for name in found['guests']:
-            self._kind(plan, guest.KIND, dict(name=name, nics=[]), "guest '%s'" % name)
+            self._kind(plan, guest.KIND, guest.gone_entry(name), "guest '%s'" % name)
 
     def _dhcp(self, plan, found, lab):
         for bridge in found['dhcp']:

@@ -269,7 +269,7 @@ class Guest(Kind):
 
         def start(visit):
             with locks.hold('guest/' + name, "guest '%s'" % name):
-                qemu.start(name, cfg, paths)
+                qemu.start(name, cfg, paths, d['stop_timeout'])
                 if plan.lab is not None:
                     ownership.mark_started(paths, plan.lab)
         plan.add(Op("prepare disks of guest '%s'" % name, lambda v: qemu.prepare_disks(cfg, paths), undo=undo_prepare,
@@ -316,6 +316,13 @@ class Guest(Kind):
         if local and local.get('accel_reason') and d['accel'] == 'auto':
             out['accel_reason'] = local['accel_reason']
         return out
+
+
+def gone_entry(name):
+    """The options of a guest to stop that is no longer declared (pruned, or its lab taken down by name):
+    its TAPs from its record, and the stop timeout it was declared with."""
+    default = OPTIONS['stop_timeout']['default']
+    return dict(name=name, nics=[], stop_timeout=qemu.recorded_stop_timeout(qemu.Paths(name), default))
 
 
 KIND = Guest()
