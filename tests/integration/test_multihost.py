@@ -1,7 +1,7 @@
 """A lab over three hosts (tests/integration/multihost.py: separate mount, network and UTS namespaces, each
 with its own sshd), applied by one play over SSH: a bridge on all three joined by VXLAN, a namespace on host
-1 pings one on host 3 across the tunnels; re-run changed=0 everywhere; prune of one host's part; teardown
-with nothing left on any host."""
+1 pings one on host 3 across the tunnels; one diagram of the whole lab on the controller; re-run changed=0
+everywhere; prune of one host's part; teardown with nothing left on any host."""
 import json
 import os
 import re
@@ -21,6 +21,18 @@ PLAY = """\
         src: "{{ topo }}"
         state: "{{ lab_state | default('present') }}"
         prune: "{{ lab_prune | default(false) }}"
+"""
+
+DIAGRAM_PLAY = """\
+- hosts: all
+  gather_facts: false
+  tasks:
+    - vnetlab.linux.lab_facts:
+    - vnetlab.linux.lab_diagram:
+        hosts: "{{ ansible_play_hosts }}"
+        path: "{{ out }}"
+      run_once: true
+      delegate_to: localhost
 """
 
 
@@ -48,11 +60,11 @@ def topology(tag, with_c=True):
     return topo
 
 
-def play(hosts, topo, *options, **extra):
+def play(hosts, topo, *options, text=PLAY, **extra):
     path = hosts.tmp / 'lab.yml'
     path.write_text(yaml.safe_dump(topo))
     playbook = hosts.tmp / 'play.yml'
-    playbook.write_text(PLAY)
+    playbook.write_text(text)
     proc = subprocess.run(['ansible-playbook', '-i', str(hosts.inventory), str(playbook), '-e',
                            json.dumps(dict(extra, topo=str(path)))] + list(options),
                           cwd=ROOT, capture_output=True, text=True, check=False, timeout=600,
@@ -92,6 +104,8 @@ def test_a_lab_across_three_hosts(hosts, names):
     h1.run('ip', 'netns', 'exec', tag + 'a', 'ping', '-c', '2', '-W', '3', '10.70.13.3')
     h1.run('ip', 'netns', 'exec', tag + 'a', 'ping', '-c', '1', '-W', '3', '-M', 'do', '-s', '1422', '10.70.13.3')
 
+    check_diagram(hosts, tag)
+
     changed, _out = play(hosts, topology(tag))
     assert changed == {h1.name: 0, h2.name: 0, h3.name: 0}
     changed, _out = play(hosts, topology(tag), '--check', '--diff')
@@ -113,6 +127,27 @@ def test_a_lab_across_three_hosts(hosts, names):
     assert changed == {h1.name: 0, h2.name: 0, h3.name: 0}
 
 
+def check_diagram(hosts, tag):
+    """lab_facts on each host, then one diagram of the whole lab written on the controller: a box per host
+    with its namespaces inside, the tunnels between the hosts' VXLAN links as edges."""
+    out = hosts.tmp / 'whole.dot'
+    changed, _text = play(hosts, topology(tag), text=DIAGRAM_PLAY, out=str(out))
+    assert sum(changed.values()) == 1  # the file, written once
+    dot = out.read_text()
+    h1, h2, h3 = hosts.hosts
+    for host in hosts.hosts:
+        assert '  subgraph "cluster:%s/" {\n    label="host %s";' % (host.name, host.name) in dot
+    assert '    subgraph "cluster:%s/netns:%sa" {' % (h1.name, tag) in dot
+    assert '    subgraph "cluster:%s/netns:%sc" {' % (h3.name, tag) in dot
+    vx = [x['ifname'] for x in vxlan_links(h1)][0]
+    tunnels = re.findall(r'^  "([^"]+)/host/%s" -- "([^"]+)/host/%s" \[label="VXLAN \d+", style=dashed\];$'
+                         % (vx, vx), dot, re.M)
+    assert sorted(tunnels) == [(h1.name, h2.name), (h1.name, h3.name), (h2.name, h3.name)]
+    assert 'eth0\n%s' % h1.address not in dot  # the hosts' own links are not the lab's
+    changed, _text = play(hosts, topology(tag), text=DIAGRAM_PLAY, out=str(out))
+    assert sum(changed.values()) == 0
+
+
 def test_a_host_the_lab_does_not_name_gets_nothing(hosts, names):
     tag = names('')
     h1, h2, h3 = hosts.hosts
@@ -122,3 +157,4 @@ def test_a_host_the_lab_does_not_name_gets_nothing(hosts, names):
     assert "the lab has nothing on host '%s'" % h2.name in out or 'ok: [%s]' % h2.name in out
     play(hosts, topo, lab_state='absent')
     assert h1.run('ip', 'netns', 'list').strip() == ''
+
