@@ -5,6 +5,7 @@ everywhere; prune of one host's part; teardown with nothing left on any host."""
 import json
 import os
 import re
+import shutil
 import subprocess
 
 import pytest
@@ -12,6 +13,10 @@ import yaml
 
 from conftest import ROOT
 from multihost import SshHosts, available
+
+IMAGE = '/var/cache/vnetlab/images/minimal-x86_64'  # the file system is shared: each test host sees it
+NEEDS_IMAGE = pytest.mark.skipif(not os.path.exists(IMAGE + '/kernel') or not shutil.which('qemu-system-x86_64'),
+                                 reason='needs the minimal x86_64 image (vnetlab.linux.minimal_image) and QEMU')
 
 PLAY = """\
 - hosts: all
@@ -158,3 +163,59 @@ def test_a_host_the_lab_does_not_name_gets_nothing(hosts, names):
     play(hosts, topo, lab_state='absent')
     assert h1.run('ip', 'netns', 'list').strip() == ''
 
+
+def guest_lab(tag):
+    """A namespace on host 1 and a guest on host 2 (the minimal image under TCG), on a bridge over all three."""
+    h1, h2, h3 = tag + 'h1', tag + 'h2', tag + 'h3'
+    return {
+        'lab': tag,
+        'namespaces': [{'name': tag + 'a', 'host': h1}],
+        'bridges': [{'name': tag + 'lan', 'hosts': [h1, h2, h3]}],
+        'veths': [{'name': 'eth0', 'netns': tag + 'a', 'addresses': ['10.77.13.1/24'], 'peer': tag + 'va',
+                   'peer_master': tag + 'lan'}],
+        'guests': [{'name': tag + 'g', 'host': h2, 'accel': 'tcg', 'memory': '256M', 'kernel': IMAGE + '/kernel',
+                    'initrd': IMAGE + '/initrd.img', 'append': 'console=ttyS0 quiet vnetlab.ip=10.77.13.5/24',
+                    'nics': [{'bridge': tag + 'lan', 'tap': tag + 't'}], 'wait_for': 'vnetlab-guest-ready',
+                    'wait_timeout': 240, 'stop_timeout': 2}],
+    }
+
+
+def qemu_pids(host):
+    """The QEMU processes in a test host's network namespace."""
+    mine = os.readlink('/proc/%d/ns/net' % host.pid)
+    found = []
+    for pid in os.listdir('/proc'):
+        try:
+            if pid.isdigit() and os.readlink('/proc/%s/ns/net' % pid) == mine:
+                with open('/proc/%s/cmdline' % pid, 'rb') as f:
+                    if os.path.basename(f.read().split(b'\0')[0]).startswith(b'qemu-system-'):
+                        found.append(int(pid))
+        except OSError:
+            continue
+    return found
+
+
+@NEEDS_IMAGE
+def test_a_guest_on_host_2_from_host_1(hosts, names):
+    tag = names('')
+    h1, h2, h3 = hosts.hosts
+    topo = guest_lab(tag)
+    changed, _out = play(hosts, topo)
+    assert changed == {h1.name: 1, h2.name: 1, h3.name: 1}
+    assert len(qemu_pids(h2)) == 1 and qemu_pids(h1) == [] and qemu_pids(h3) == []
+    tap = json.loads(h2.run('ip', '-j', 'link', 'show', tag + 't'))[0]
+    assert tap['master'] == tag + 'lan'
+
+    # host 1's namespace reaches the guest on host 2 across the tunnel
+    h1.run('ip', 'netns', 'exec', tag + 'a', 'ping', '-c', '3', '-W', '5', '10.77.13.5', timeout=60)
+
+    changed, _out = play(hosts, topo)
+    assert changed == {h1.name: 0, h2.name: 0, h3.name: 0}
+
+    changed, _out = play(hosts, topo, lab_state='absent')
+    assert changed == {h1.name: 1, h2.name: 1, h3.name: 1}
+    for host in hosts.hosts:  # the lab's teardown stopped the guest, before the test hosts go
+        assert qemu_pids(host) == []
+        assert host.run('ip', 'netns', 'list').strip() == ''
+        assert sorted(x['ifname'] for x in json.loads(host.run('ip', '-j', 'link', 'show'))) == ['eth0', 'lo']
+        assert host.run('find', '/run/vnetlab', '/var/lib/vnetlab', '-type', 'f', check=False).strip() == ''
