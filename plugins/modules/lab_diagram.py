@@ -59,7 +59,7 @@ options:
       - Mutually exclusive with O(src), O(definition), O(namespaces) and O(facts).
     type: list
     elements: str
-    version_added: "0.3.0"
+    version_added: "0.2.0"
   facts:
     description:
       - The facts of several hosts - a mapping of each inventory name to its facts as
@@ -67,7 +67,7 @@ options:
         lab, a box per host.
       - Mutually exclusive with O(src), O(definition), O(namespaces) and O(hosts).
     type: raw
-    version_added: "0.3.0"
+    version_added: "0.2.0"
 attributes:
   diff_mode:
     support: partial

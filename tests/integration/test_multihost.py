@@ -180,6 +180,18 @@ def guest_lab(tag):
     }
 
 
+def guest_command(hosts, host, guest, command):
+    """A command in a guest on its host's serial console (vnetlab.linux.guest_command over SSH) -> its output."""
+    proc = subprocess.run(['ansible', host.name, '-i', str(hosts.inventory), '-m', 'vnetlab.linux.guest_command',
+                           '-a', json.dumps({'name': guest, 'command': command, 'timeout': 60})],
+                          cwd=ROOT, capture_output=True, text=True, check=False, timeout=300,
+                          env=dict(os.environ, ANSIBLE_STDOUT_CALLBACK='minimal'))
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    result = json.loads(proc.stdout.split(' => ', 1)[1])  # "host | CHANGED => {...}"
+    assert result.get('rc') == 0, result
+    return result['stdout']
+
+
 def qemu_pids(host):
     """The QEMU processes in a test host's network namespace."""
     mine = os.readlink('/proc/%d/ns/net' % host.pid)
@@ -204,10 +216,14 @@ def test_a_guest_on_host_2_from_host_1(hosts, names):
     assert changed == {h1.name: 1, h2.name: 1, h3.name: 1}
     assert len(qemu_pids(h2)) == 1 and qemu_pids(h1) == [] and qemu_pids(h3) == []
     tap = json.loads(h2.run('ip', '-j', 'link', 'show', tag + 't'))[0]
-    assert tap['master'] == tag + 'lan'
+    assert tap['master'] == tag + 'lan' and tap['mtu'] == 1450  # a port of the spanning bridge like the others
 
-    # host 1's namespace reaches the guest on host 2 across the tunnel
+    # host 1's namespace reaches the guest on host 2 across the tunnel, with full-sized frames: the guest's
+    # interface has the bridge's MTU (QEMU's host_mtu), so its replies fit the tunnel too
     h1.run('ip', 'netns', 'exec', tag + 'a', 'ping', '-c', '3', '-W', '5', '10.77.13.5', timeout=60)
+    assert guest_command(hosts, h2, tag + 'g', 'cat /sys/class/net/eth0/mtu').strip() == '1450'
+    h1.run('ip', 'netns', 'exec', tag + 'a', 'ping', '-c', '2', '-W', '5', '-M', 'do', '-s', '1422', '10.77.13.5',
+           timeout=60)
 
     changed, _out = play(hosts, topo)
     assert changed == {h1.name: 0, h2.name: 0, h3.name: 0}

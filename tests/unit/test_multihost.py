@@ -87,6 +87,20 @@ def test_the_ports_of_a_spanning_bridge_lose_the_vxlan_overhead():
     assert jumbo['veths'][0]['mtu'] == 8950 and jumbo['vxlans'][0]['mtu'] == 8950
 
 
+GUESTS = LAB + """\
+guests:
+  - {name: g, host: h2, kernel: /k, nics: [{bridge: lan}, {bridge: only2}, {bridge: lan, tap: t2, mtu: 1400}]}
+""".replace('  - {name: only1, host: h1}', '  - {name: only1, host: h1}\n  - {name: only2, host: h2}')
+
+
+def test_a_guest_nic_on_a_spanning_bridge_gets_its_mtu():
+    (g,) = part('h2', GUESTS)['guests']
+    assert [n.get('mtu') for n in g['nics']] == [1450, None, 1400]  # a bridge on one host: as declared
+    assert 'guests' not in part('h1', GUESTS)
+    topo = normalize(part('h2', GUESTS))  # the part is a valid single-host topology
+    assert [n.get('mtu') for n in topo['guests'][0]['nic_list']] == [1450, None, 1400]
+
+
 def test_a_declared_vni_and_an_unknown_local_address():
     p = part('h1', LAB.replace('hosts: [h1, h2, h3]', 'hosts: [h1, h2, h3], vni: 4242'),
              underlay={'h2': '10.69.0.2', 'h3': '10.69.0.3'})

@@ -165,7 +165,7 @@ def part_for(data, host, underlay, positions=None, source=None):
     function of the inventory name that returns it (asked only for the hosts this part needs); this
     host's may be missing: the module then takes the source address of its default route). Each bridge on
     several hosts gets a vxlan entry: its VNI, this host's address, the other hosts' addresses as remotes;
-    its ports' MTU (the tunnel's, the veths') is the underlay MTU less the VXLAN overhead."""
+    its ports' MTU (the tunnel's, the veths', the guests' NICs') is the underlay MTU less the VXLAN overhead."""
     topo = normalize(data, positions, source)
     place = Placement(topo, positions, source)
     if host not in place.all_hosts:
@@ -203,6 +203,10 @@ def part_for(data, host, underlay, positions=None, source=None):
         if any(v.get(ns) is None and v.get(master) in spanning
                for ns, master in (('netns', 'master'), ('peer_netns', 'peer_master'))):
             v['mtu'] = min(v.get('mtu') or port_mtu, port_mtu)
+    for g in part.get('guests', []):
+        for nic in g.get('nics') or [] if isinstance(g, dict) else []:
+            if isinstance(nic, dict) and nic.get('bridge') in spanning:  # its TAP and the guest's interface
+                nic['mtu'] = min(nic.get('mtu') or port_mtu, port_mtu)
     return part
 
 
