@@ -165,14 +165,18 @@ def test_a_host_the_lab_does_not_name_gets_nothing(hosts, names):
 
 
 def guest_lab(tag):
-    """A namespace on host 1 and a guest on host 2 (the minimal image under TCG), on a bridge over all three."""
+    """A namespace on host 1, one on host 3 and a guest on host 2 (the minimal image under TCG), on a bridge
+    over all three; its DHCP server on host 1."""
     h1, h2, h3 = tag + 'h1', tag + 'h2', tag + 'h3'
     return {
         'lab': tag,
-        'namespaces': [{'name': tag + 'a', 'host': h1}],
-        'bridges': [{'name': tag + 'lan', 'hosts': [h1, h2, h3]}],
+        'namespaces': [{'name': tag + 'a', 'host': h1}, {'name': tag + 'c', 'host': h3}],
+        'bridges': [{'name': tag + 'lan', 'hosts': [h1, h2, h3], 'addresses': ['10.77.13.254/24']}],
         'veths': [{'name': 'eth0', 'netns': tag + 'a', 'addresses': ['10.77.13.1/24'], 'peer': tag + 'va',
+                   'peer_master': tag + 'lan'},
+                  {'name': 'eth0', 'netns': tag + 'c', 'addresses': ['10.77.13.3/24'], 'peer': tag + 'vc',
                    'peer_master': tag + 'lan'}],
+        'dhcp': [{'bridge': tag + 'lan', 'hosts': [{'name': tag + 'g', 'ip': '10.77.13.5'}]}],  # on h1
         'guests': [{'name': tag + 'g', 'host': h2, 'accel': 'tcg', 'memory': '256M', 'kernel': IMAGE + '/kernel',
                     'initrd': IMAGE + '/initrd.img', 'append': 'console=ttyS0 quiet vnetlab.ip=10.77.13.5/24',
                     'nics': [{'bridge': tag + 'lan', 'tap': tag + 't'}], 'wait_for': 'vnetlab-guest-ready',
@@ -192,15 +196,15 @@ def guest_command(hosts, host, guest, command):
     return result['stdout']
 
 
-def qemu_pids(host):
-    """The QEMU processes in a test host's network namespace."""
+def qemu_pids(host, program=b'qemu-system-'):
+    """The QEMU (or another program's) processes in a test host's network namespace."""
     mine = os.readlink('/proc/%d/ns/net' % host.pid)
     found = []
     for pid in os.listdir('/proc'):
         try:
             if pid.isdigit() and os.readlink('/proc/%s/ns/net' % pid) == mine:
                 with open('/proc/%s/cmdline' % pid, 'rb') as f:
-                    if os.path.basename(f.read().split(b'\0')[0]).startswith(b'qemu-system-'):
+                    if os.path.basename(f.read().split(b'\0')[0]).startswith(program):
                         found.append(int(pid))
         except OSError:
             continue
@@ -225,13 +229,24 @@ def test_a_guest_on_host_2_from_host_1(hosts, names):
     h1.run('ip', 'netns', 'exec', tag + 'a', 'ping', '-c', '2', '-W', '5', '-M', 'do', '-s', '1422', '10.77.13.5',
            timeout=60)
 
+    # the DHCP server on host 1 serves the whole segment: the guest on host 2 gets its static lease through
+    # the tunnel, and the names of host 2's guest and host 3's namespace resolve there
+    conf = h1.run('cat', '/run/vnetlab/dhcp/%slan/dnsmasq.conf' % tag)
+    assert ',10.77.13.5,%sg\n' % tag in conf and 'host-record=%sc.%s,%sc,10.77.13.3\n' % (tag, tag, tag) in conf
+    lease = guest_command(hosts, h2, tag + 'g', 'udhcpc -i eth0 -n -q -t 5 -T 3 -s /bin/true 2>&1')
+    assert 'lease of 10.77.13.5 obtained' in lease, lease
+    for name, address in (('c', '10.77.13.3'), ('g', '10.77.13.5')):
+        answer = h1.run('ip', 'netns', 'exec', tag + 'a', 'busybox', 'nslookup', '%s%s.%s' % (tag, name, tag),
+                        '10.77.13.254')
+        assert 'Address: %s' % address in answer or 'Address 1: %s' % address in answer, answer
+
     changed, _out = play(hosts, topo)
     assert changed == {h1.name: 0, h2.name: 0, h3.name: 0}
 
     changed, _out = play(hosts, topo, lab_state='absent')
     assert changed == {h1.name: 1, h2.name: 1, h3.name: 1}
-    for host in hosts.hosts:  # the lab's teardown stopped the guest, before the test hosts go
-        assert qemu_pids(host) == []
+    for host in hosts.hosts:  # the lab's teardown stopped the guest and dnsmasq, before the test hosts go
+        assert qemu_pids(host) == [] and qemu_pids(host, b'dnsmasq') == []
         assert host.run('ip', 'netns', 'list').strip() == ''
         assert sorted(x['ifname'] for x in json.loads(host.run('ip', '-j', 'link', 'show'))) == ['eth0', 'lo']
         assert host.run('find', '/run/vnetlab', '/var/lib/vnetlab', '-type', 'f', check=False).strip() == ''

@@ -197,3 +197,23 @@ def test_the_action_plugin_cuts_the_part_of_inventory_hostname():
     with pytest.raises(AnsibleActionFail) as e:
         host_part(d, {'inventory_hostname': 'h1', 'hostvars': {'h1': {}, 'h2': {}}}, positions, 'lab.yml')
     assert "host 'h2', whose underlay address is unknown" in str(e.value)
+
+
+def test_dhcp_on_a_spanning_bridge_covers_every_host():
+    """The server runs on the bridge's first host; its static leases and DNS names are the whole lab's."""
+    text = GUESTS + """\
+dhcp:
+  - {bridge: lan, hosts: [{name: fixed, ip: 10.70.0.9, mac: '52:54:00:aa:bb:cc'}]}
+"""
+    (served,) = part('h1', text)['dhcp']
+    assert 'dhcp' not in part('h2', text) and 'dhcp' not in part('h3', text)
+    assert served['hosts'][0] == {'name': 'fixed', 'ip': '10.70.0.9', 'mac': '52:54:00:aa:bb:cc', 'nic': 0}
+    [guest] = [h for h in served['hosts'] if h['name'] == 'g']  # the guest on h2, its first NIC on lan
+    whole = normalize(data(text)[0])
+    assert guest['mac'] == whole['guests'][0]['nic_list'][0]['mac'] and guest['nic'] == 0
+    assert guest['ip'] == whole['dhcp'][0]['hosts'][1]['ip']
+    assert sorted((r['name'], r['ip']) for r in served['records']) == [
+        ('a', '10.70.0.1'), ('b', '10.70.0.2'), ('c', '10.70.0.3')]  # namespaces of h1, h2 and h3
+    # the part is a valid single-host topology, and completing it changes nothing
+    again = normalize(part('h1', text))['dhcp'][0]
+    assert again['hosts'] == whole['dhcp'][0]['hosts'] and again['records'] == whole['dhcp'][0]['records']

@@ -177,6 +177,9 @@ def part_for(data, host, underlay, positions=None, source=None):
                  if host in place.hosts[section][i]]
         if items:
             part[section] = items
+    served = [topo['dhcp'][i] for i in range(len(topo['dhcp'])) if host in place.hosts['dhcp'][i]]
+    for item, whole in zip(part.get('dhcp', []), served):
+        _whole_segment(item, whole)
     port_mtu = topo.get('underlay_mtu', UNDERLAY_MTU) - VXLAN_OVERHEAD
     spanning = dict((name, vni) for name, vni in place.vnis.items() if host in place.bridge_hosts[name])
     for name, vni in sorted(spanning.items(), key=lambda kv: kv[1]):
@@ -208,6 +211,15 @@ def part_for(data, host, underlay, positions=None, source=None):
             if isinstance(nic, dict) and nic.get('bridge') in spanning:  # its TAP and the guest's interface
                 nic['mtu'] = min(nic.get('mtu') or port_mtu, port_mtu)
     return part
+
+
+def _whole_segment(item, whole):
+    """A DHCP server serves its bridge's whole segment, over every host of a spanning bridge: its static
+    leases and DNS names are those the whole topology gives it (schema: each guest with a NIC on the bridge,
+    each namespace with an address in its subnet, whatever their host), written out in its part; the part
+    completes its own host's guests and namespaces to the very same entries."""
+    item['hosts'] = [dict((k, v) for k, v in h.items() if v is not None) for h in whole['hosts']]
+    item['records'] = [dict(r) for r in whole['records']]
 
 
 def _strip(section, item):
