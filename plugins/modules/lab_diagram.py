@@ -20,6 +20,10 @@ description:
     C(.mmd) or C(.md) (Mermaid, for Markdown). C(changed) only when the file's content changes.
   - With O(src) or O(definition) it draws a topology instead - the lab as it will be, before anything is
     built. Nothing is read from the kernel then, and neither root nor pyroute2 is needed.
+  - With O(hosts) (or O(facts)) it draws a lab over several hosts (docs/multihost.md) from the facts
+    M(vnetlab.linux.lab_facts) gathered on each - one box per host holding its links, namespaces and guests,
+    and the VXLAN tunnels between the hosts as dashed edges. Nothing is read from the kernel then; run it
+    once for the play (C(run_once), C(delegate_to) C(localhost)) to write one diagram of the whole lab.
   - Labels are escaped for the format (an interface name may hold C(") or C(\)).
 options:
   path:
@@ -47,6 +51,23 @@ options:
       - Mutually exclusive with O(src) and O(namespaces).
     type: raw
     version_added: "0.2.0"
+  hosts:
+    description:
+      - Inventory hosts of a lab over several hosts (for instance C("{{ ansible_play_hosts }}")). The action
+        plugin takes each one's C(vnetlab_lab) fact - run M(vnetlab.linux.lab_facts) on them first, in the
+        same play - and passes them as O(facts). O(owned_only) applies to each host.
+      - Mutually exclusive with O(src), O(definition), O(namespaces) and O(facts).
+    type: list
+    elements: str
+    version_added: "0.2.0"
+  facts:
+    description:
+      - The facts of several hosts - a mapping of each inventory name to its facts as
+        M(vnetlab.linux.lab_facts) gathers them (its C(vnetlab_lab)) - or JSON text of that; draws the whole
+        lab, a box per host.
+      - Mutually exclusive with O(src), O(definition), O(namespaces) and O(hosts).
+    type: raw
+    version_added: "0.2.0"
 attributes:
   diff_mode:
     support: partial
@@ -67,6 +88,16 @@ EXAMPLES = r'''
 - name: Diagram of the running lab
   vnetlab.linux.lab_diagram:
     path: /tmp/lab.svg
+
+- name: Gather each host's part of a lab over several hosts
+  vnetlab.linux.lab_facts:
+
+- name: One diagram of the whole lab, on the controller
+  vnetlab.linux.lab_diagram:
+    hosts: "{{ ansible_play_hosts }}"
+    path: /tmp/whole-lab.svg
+  run_once: true
+  delegate_to: localhost
 
 - name: Diagram of a topology file, before it is built
   vnetlab.linux.lab_diagram:
@@ -97,7 +128,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import preflight
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.command import run
-from ansible_collections.vnetlab.linux.plugins.module_utils.lab.diagram import from_topology, to_dot, to_mermaid
+from ansible_collections.vnetlab.linux.plugins.module_utils.lab.diagram import (
+    from_topology, to_dot, to_mermaid, whole_lab)
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.facts import gather
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import normalize
 from ansible_collections.vnetlab.linux.plugins.module_utils.ownership import write_atomic
@@ -127,16 +159,23 @@ def file_diff(fmt, path, old, new):
     return diff
 
 
+def _data(value, param):
+    """A mapping given as data or as JSON text of it."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError as e:
+            raise VnetlabError('%s: not a mapping, nor JSON text of one: %s' % (param, e))
+    return value
+
+
 def drawn(module):
-    """The facts to draw: the topology's lab as it will be, or the live lab."""
+    """The facts to draw: the topology's lab as it will be, the facts of several hosts, or the live lab."""
+    if module.params['facts'] is not None:
+        return whole_lab(_data(module.params['facts'], 'facts'), module.params['owned_only'])
     definition = module.params['definition']
     if definition is not None:
-        if isinstance(definition, str):
-            try:
-                definition = json.loads(definition)
-            except ValueError as e:
-                raise VnetlabError('definition: not a mapping, nor JSON text of one: %s' % e)
-        return from_topology(normalize(definition, source='definition'))
+        return from_topology(normalize(_data(definition, 'definition'), source='definition'))
     preflight(module)
     return gather(module.params['namespaces'], module.params['owned_only'])
 
@@ -149,13 +188,19 @@ def main():
             owned_only=dict(type='bool', default=True),
             src=dict(type='path'),
             definition=dict(type='raw'),
+            hosts=dict(type='list', elements='str'),
+            facts=dict(type='raw'),
         ),
-        mutually_exclusive=[('src', 'definition'), ('namespaces', 'definition'), ('namespaces', 'src')],
+        mutually_exclusive=[('src', 'definition', 'hosts', 'facts'), ('namespaces', 'definition'),
+                            ('namespaces', 'src'), ('namespaces', 'hosts'), ('namespaces', 'facts')],
         supports_check_mode=True,
     )
     if module.params['src'] is not None:
         module.fail_json(msg='src: the file is read on the controller by the action plugin of '
                              'vnetlab.linux.lab_diagram; call the module by that name')
+    if module.params['hosts'] is not None:
+        module.fail_json(msg="hosts: the hosts' facts are read on the controller by the action plugin of "
+                             'vnetlab.linux.lab_diagram; call the module by that name, or give facts')
     p = module.params
     try:
         fmt = FORMATS.get(os.path.splitext(p['path'])[1].lower()) if p['path'] else 'dot'

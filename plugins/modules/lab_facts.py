@@ -58,7 +58,8 @@ ansible_facts:
         host:
           description: The host namespace, C({links, routes}); each link has kind, mac, mtu, up, operstate, owned,
             lab (the lab whose mark it carries, null for the modules' and others'), master, addresses, and
-            peer/peer_netns (veth), ports (bridge), guest (TAP).
+            peer/peer_netns (veth), ports (bridge), guest (TAP), vni, local, port and remotes (VXLAN, remotes
+            are the addresses of the hosts it floods to).
           type: dict
         netns:
           description: Per namespace, C({links, routes}) as for the host.

@@ -126,6 +126,15 @@ options:
         description: QEMU NIC model.
         type: str
         default: virtio-net-pci
+      mtu:
+        description:
+          - MTU of the NIC's TAP and, for a C(virtio-net) model, of the guest's interface (QEMU's C(host_mtu),
+            which the guest's virtio_net driver takes when it starts). Unset, the TAP keeps the kernel's 1500
+            and the guest chooses its own.
+          - In a topology over several hosts a NIC on a bridge that spans hosts gets the bridge's reduced MTU
+            (the underlay MTU less the VXLAN overhead), unless a smaller one is given.
+        type: int
+        version_added: "0.2.0"
   ssh_user:
     description:
       - The user SSH logins to the guest use (with an image's default user, the one that receives

@@ -3,7 +3,11 @@ import re
 
 import yaml
 
-from ansible_collections.vnetlab.linux.plugins.module_utils.lab.diagram import from_topology, model, to_dot, to_mermaid
+import pytest
+
+from ansible_collections.vnetlab.linux.plugins.module_utils.errors import VnetlabError
+from ansible_collections.vnetlab.linux.plugins.module_utils.lab.diagram import (
+    from_topology, lab_model, model, to_dot, to_mermaid, whole_lab)
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import normalize
 
 
@@ -114,3 +118,85 @@ guests:
 nat:
   - {source: 10.16.0.0/24}
 """
+
+
+def one_host(ns, address, vni_remotes, local, extra_links=None, owned=True):
+    """The facts of one host of a lab over three: a namespace with a veth to the spanning bridge, its tunnel."""
+    links = {
+        'lan': link('bridge', ports=['v' + ns, 'vx7']),
+        'v' + ns: link('veth', master='lan', peer='eth0', peer_netns=ns),
+        'vx7': link('vxlan', master='lan', vni=7, local=local, port=4789, remotes=vni_remotes),
+        'eth0': dict(link('device', ['10.69.13.9/24']), owned=False),
+    }
+    links.update(extra_links or {})
+    return {'host': {'links': links, 'routes': []},
+            'netns': {ns: {'links': {'lo': link('loopback', owned=False),
+                                     'eth0': link('veth', [address], peer='v' + ns, peer_netns=None)},
+                           'routes': []},
+                      'theirs': {'links': {'lo': link('loopback', owned=False)}, 'routes': []}},
+            'guests': [], 'nat': []}
+
+
+THREE = {
+    'h1': one_host('a', '10.77.0.1/24', ['10.69.13.2', '10.69.13.3'], '10.69.13.1'),
+    'h2': one_host('b', '10.77.0.2/24', ['10.69.13.1', '10.69.13.3'], '10.69.13.2'),
+    'h3': one_host('a', '10.77.0.3/24', ['10.69.13.1', '10.69.13.2'], '10.69.13.3'),  # the same name as h1's
+}
+
+
+def test_a_lab_over_hosts_is_a_box_per_host_and_its_tunnels():
+    groups, edges = lab_model(whole_lab(THREE)['hosts'])
+    assert [(g[0], g[1]) for g in groups] == [('cluster:h1/', 'host h1'), ('cluster:h2/', 'host h2'),
+                                              ('cluster:h3/', 'host h3')]
+    assert [(g[0], g[1]) for g in groups[0][3]] == [('cluster:h1/netns:a', 'netns a')]  # not `theirs`
+    h1_nodes = dict((n[0], n[1:]) for n in groups[0][2])
+    assert h1_nodes['h1/host/vx7'] == ('vx7\nVXLAN 7\n10.69.13.1', 'tunnel')
+    assert 'h1/host/eth0' not in h1_nodes  # not vnetlab's
+    tunnels = sorted(e for e in edges if e[2] == 'VXLAN 7')
+    assert tunnels == [('h1/host/vx7', 'h2/host/vx7', 'VXLAN 7'), ('h1/host/vx7', 'h3/host/vx7', 'VXLAN 7'),
+                       ('h2/host/vx7', 'h3/host/vx7', 'VXLAN 7')]
+    # a namespace of one name on two hosts is two boxes, each host's veth pair its own
+    assert ('h1/host/va', 'h1/netns:a/eth0', 'veth') in edges and ('h3/host/va', 'h3/netns:a/eth0', 'veth') in edges
+    every = [n[0] for g in groups for n in g[2]] + [n[0] for g in groups for sub in g[3] for n in sub[2]]
+    assert len(every) == len(set(every))
+
+
+def test_tunnels_need_one_vni_and_a_flood_entry_to_each_other():
+    hosts = {'h1': one_host('a', '10.77.0.1/24', ['10.69.13.2'], '10.69.13.1'),
+             'h2': one_host('b', '10.77.0.2/24', ['10.69.13.1'], '10.69.13.2'),
+             'h3': one_host('c', '10.77.0.3/24', [], '10.69.13.3')}  # floods to nobody, nobody to it
+    hosts['h2']['host']['links']['vx8'] = link('vxlan', vni=8, local='10.69.13.2', remotes=['10.69.13.1'])
+    _groups, edges = lab_model(whole_lab(hosts)['hosts'])
+    assert [e for e in edges if e[2].startswith('VXLAN')] == [('h1/host/vx7', 'h2/host/vx7', 'VXLAN 7')]
+
+
+def test_a_lab_over_hosts_as_dot_and_mermaid():
+    lab = whole_lab(THREE)
+    dot = to_dot(lab)
+    assert '  subgraph "cluster:h1/" {\n    label="host h1"; style=rounded;' in dot
+    assert '    subgraph "cluster:h1/netns:a" {' in dot  # nested in its host's box
+    assert '"h1/host/vx7" -- "h2/host/vx7" [label="VXLAN 7", style=dashed];' in dot
+    assert dot.count('subgraph') == 6 and dot.count('{') == dot.count('}')
+    assert_balanced_dot(dot)
+    mermaid = to_mermaid(lab)
+    assert mermaid.count('subgraph') == 6 and mermaid.count('\n    subgraph ') == 3
+    assert mermaid.count(' -.-|VXLAN 7| ') == 3
+    assert mermaid.count('subgraph') == len(re.findall(r'^ *end$', mermaid, re.M))
+
+
+def test_a_lab_over_hosts_escapes_host_names_and_labels():
+    odd = 'h"1\\x'
+    lab = whole_lab({odd: one_host('a', '10.77.0.1/24', [], '10.69.13.1'), 'h2': THREE['h2']})
+    dot = to_dot(lab)
+    assert '  subgraph "cluster:h\\"1\\\\x/" {' in dot and 'label="host h\\"1\\\\x";' in dot
+    assert_balanced_dot(dot)
+    assert '["host h#quot;1\\x"]' in to_mermaid(lab)
+
+
+def test_whole_lab_checks_its_input_and_keeps_everything_on_request():
+    with pytest.raises(VnetlabError, match='facts: give'):
+        whole_lab({})
+    with pytest.raises(VnetlabError, match="host 'h2' are not what lab_facts gathers"):
+        whole_lab({'h1': THREE['h1'], 'h2': {'changed': False}})
+    everything = whole_lab(THREE, owned_only=False)['hosts']
+    assert 'eth0' in everything['h1']['host']['links'] and 'theirs' in everything['h1']['netns']

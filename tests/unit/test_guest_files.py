@@ -3,7 +3,7 @@ import json
 import os
 
 from ansible_collections.vnetlab.linux.plugins.module_utils.guest import images
-from ansible_collections.vnetlab.linux.plugins.module_utils.guest.qemu import is_guest_process
+from ansible_collections.vnetlab.linux.plugins.module_utils.guest.qemu import Paths, build_argv, is_guest_process
 
 PIDFILE = '/run/vnetlab/guests/vm0/qemu.pid'
 
@@ -36,3 +36,16 @@ def test_image_removal_removes_a_directory_it_made_once_empty(tmp_path):
                                                     'made_dest': True}))
     images.remove_image(str(dest))
     assert not dest.exists()
+
+
+def test_a_nic_mtu_is_offered_to_a_virtio_guest():
+    """QEMU's host_mtu: the guest's virtio_net driver takes it; another NIC model has no such property."""
+    cfg = {'arch': 'x86_64', 'machine': 'pc', 'accel': 'tcg', 'cpu': 'max', 'memory_mib': 256, 'smp': 1,
+           'image': None, 'cloud_init': None, 'kernel': '/k', 'initrd': None, 'append': None,
+           'nics': [{'tap': 't0', 'mac': '52:54:00:00:00:01', 'model': 'virtio-net-pci', 'mtu': 1450},
+                    {'tap': 't1', 'mac': '52:54:00:00:00:02', 'model': 'e1000', 'mtu': 1450},
+                    {'tap': 't2', 'mac': '52:54:00:00:00:03', 'model': 'virtio-net-pci'}]}
+    argv = build_argv('g', cfg, Paths('g'))
+    devices = [argv[i + 1] for i, a in enumerate(argv) if a == '-device']
+    assert devices == ['virtio-net-pci,netdev=net0,mac=52:54:00:00:00:01,host_mtu=1450',
+                       'e1000,netdev=net1,mac=52:54:00:00:00:02', 'virtio-net-pci,netdev=net2,mac=52:54:00:00:00:03']

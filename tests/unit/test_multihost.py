@@ -87,6 +87,20 @@ def test_the_ports_of_a_spanning_bridge_lose_the_vxlan_overhead():
     assert jumbo['veths'][0]['mtu'] == 8950 and jumbo['vxlans'][0]['mtu'] == 8950
 
 
+GUESTS = LAB + """\
+guests:
+  - {name: g, host: h2, kernel: /k, nics: [{bridge: lan}, {bridge: only2}, {bridge: lan, tap: t2, mtu: 1400}]}
+""".replace('  - {name: only1, host: h1}', '  - {name: only1, host: h1}\n  - {name: only2, host: h2}')
+
+
+def test_a_guest_nic_on_a_spanning_bridge_gets_its_mtu():
+    (g,) = part('h2', GUESTS)['guests']
+    assert [n.get('mtu') for n in g['nics']] == [1450, None, 1400]  # a bridge on one host: as declared
+    assert 'guests' not in part('h1', GUESTS)
+    topo = normalize(part('h2', GUESTS))  # the part is a valid single-host topology
+    assert [n.get('mtu') for n in topo['guests'][0]['nic_list']] == [1450, None, 1400]
+
+
 def test_a_declared_vni_and_an_unknown_local_address():
     p = part('h1', LAB.replace('hosts: [h1, h2, h3]', 'hosts: [h1, h2, h3], vni: 4242'),
              underlay={'h2': '10.69.0.2', 'h3': '10.69.0.3'})
@@ -183,3 +197,23 @@ def test_the_action_plugin_cuts_the_part_of_inventory_hostname():
     with pytest.raises(AnsibleActionFail) as e:
         host_part(d, {'inventory_hostname': 'h1', 'hostvars': {'h1': {}, 'h2': {}}}, positions, 'lab.yml')
     assert "host 'h2', whose underlay address is unknown" in str(e.value)
+
+
+def test_dhcp_on_a_spanning_bridge_covers_every_host():
+    """The server runs on the bridge's first host; its static leases and DNS names are the whole lab's."""
+    text = GUESTS + """\
+dhcp:
+  - {bridge: lan, hosts: [{name: fixed, ip: 10.70.0.9, mac: '52:54:00:aa:bb:cc'}]}
+"""
+    (served,) = part('h1', text)['dhcp']
+    assert 'dhcp' not in part('h2', text) and 'dhcp' not in part('h3', text)
+    assert served['hosts'][0] == {'name': 'fixed', 'ip': '10.70.0.9', 'mac': '52:54:00:aa:bb:cc', 'nic': 0}
+    [guest] = [h for h in served['hosts'] if h['name'] == 'g']  # the guest on h2, its first NIC on lan
+    whole = normalize(data(text)[0])
+    assert guest['mac'] == whole['guests'][0]['nic_list'][0]['mac'] and guest['nic'] == 0
+    assert guest['ip'] == whole['dhcp'][0]['hosts'][1]['ip']
+    assert sorted((r['name'], r['ip']) for r in served['records']) == [
+        ('a', '10.70.0.1'), ('b', '10.70.0.2'), ('c', '10.70.0.3')]  # namespaces of h1, h2 and h3
+    # the part is a valid single-host topology, and completing it changes nothing
+    again = normalize(part('h1', text))['dhcp'][0]
+    assert again['hosts'] == whole['dhcp'][0]['hosts'] and again['records'] == whole['dhcp'][0]['records']

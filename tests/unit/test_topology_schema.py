@@ -110,7 +110,8 @@ def test_guests_and_nat_get_their_modules_defaults():
     topo = check('lab: x\nguests:\n  - {name: vm0, kernel: /k, nics: [{bridge: br0}]}\nnat:\n  - source: 10.1.0.0/24\n')
     guest = topo['guests'][0]
     assert guest['memory'] == '512M' and guest['accel'] == 'auto' and guest['wait_for'] == 'qmp'
-    assert guest['nics'] == [{'bridge': 'br0', 'tap': None, 'mac': None, 'model': 'virtio-net-pci'}]
+    assert guest['nics'] == [{'bridge': 'br0', 'tap': None, 'mac': None, 'model': 'virtio-net-pci',
+                              'mtu': None}]
     assert guest['state'] == 'running'  # what a present lab wants of its guests
     nat = topo['nat'][0]
     want = ('10.1.0.0/24', None, 'auto', 'present')

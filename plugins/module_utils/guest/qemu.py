@@ -206,8 +206,16 @@ def build_argv(name, cfg, paths):
             argv += ['-append', cfg['append']]
     for i, nic in enumerate(cfg['nics']):
         argv += ['-netdev', 'tap,id=net%d,ifname=%s,script=no,downscript=no' % (i, nic['tap']),
-                 '-device', '%s,netdev=net%d,mac=%s' % (nic['model'], i, nic['mac'])]
+                 '-device', '%s,netdev=net%d,mac=%s%s' % (nic['model'], i, nic['mac'], _host_mtu(nic))]
     return argv
+
+
+def _host_mtu(nic):
+    """A virtio-net NIC's MTU for the guest: QEMU offers it (VIRTIO_NET_F_MTU) and the guest's virtio_net
+    driver sets its interface to it when it probes - whatever the image, no guest configuration needed."""
+    if nic.get('mtu') and nic['model'].startswith('virtio-net'):
+        return ',host_mtu=%d' % nic['mtu']
+    return ''
 
 
 # ---------------------------------------------------------------------------------------------

@@ -7,7 +7,11 @@ veth pairs and TAPs as edges, the NAT uplink marked. Pure functions (unit-tested
 
 A topology (lab/schema.normalize) is drawn the same way before anything is built: from_topology() turns
 it into the facts the lab will have. Labels are plain text (lines joined by newlines) until each format
-escapes them: an interface may be called `a"b\\c`."""
+escapes them: an interface may be called `a"b\\c`.
+
+A lab over several hosts (docs/multihost.md) is drawn from the facts of each host ({inventory name: facts},
+whole_lab()): each host a box holding its host links and its namespaces' and guests' boxes, and an edge
+between the VXLAN links of two hosts that tunnel to each other."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -15,6 +19,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.vnetlab.linux.plugins.module_utils.errors import VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import lab_leases
 
 
@@ -51,6 +56,9 @@ def model(facts):
             shape = 'hub' if link['kind'] == 'bridge' else 'iface'
             if link['kind'] == 'tun':
                 label = name + '\n(TAP)'
+            if link['kind'] == 'vxlan':
+                label = '\n'.join([name, 'VXLAN %s' % link.get('vni')] + ([link['local']] if link.get('local') else []))
+                shape = 'tunnel'
             nodes.append((node_id(here, name), label, shape))
             if link.get('master'):
                 edges.append((node_id(here, name), node_id(here, link['master']), ''))
@@ -76,6 +84,68 @@ def model(facts):
         groups.append(('cluster:' + gid, 'QEMU guest %s (%s, %s)' % (guest['name'], guest['arch'], guest['accel']),
                        nodes))
     return groups, edges
+
+
+def whole_lab(hosts, owned_only=True):
+    """The facts of a lab over several hosts: {inventory name: facts} (as facts.gather() or lab_facts give
+    them) checked, and with owned_only only what vnetlab made -> {'hosts': ...}, which to_dot/to_mermaid
+    draw with a box per host."""
+    if not isinstance(hosts, dict) or not hosts:
+        raise VnetlabError('facts: give {inventory name: the facts lab_facts gathered there} of one host at least')
+    out = {}
+    for name, facts in hosts.items():
+        if not isinstance(facts, dict) or not isinstance(facts.get('host'), dict) \
+                or not isinstance(facts.get('netns'), dict):
+            raise VnetlabError("facts: the facts of host '%s' are not what lab_facts gathers (a mapping with host and "
+                               "netns)" % name)
+        out[str(name)] = _owned(facts) if owned_only else facts
+    return {'hosts': out}
+
+
+def _owned(facts):
+    """Only the links vnetlab made, and the namespaces that hold one (as lab_facts' owned_only)."""
+    def links(space, keep_lo):
+        return dict((n, v) for n, v in space['links'].items() if v.get('owned') or (keep_lo and n == 'lo'))
+    netns = dict((ns, dict(space, links=links(space, True))) for ns, space in facts['netns'].items()
+                 if any(v.get('owned') for n, v in space['links'].items() if n != 'lo'))
+    return dict(facts, host=dict(facts['host'], links=links(facts['host'], False)), netns=netns,
+                namespaces=sorted(netns))
+
+
+def lab_model(hosts):
+    """{inventory name: facts} -> (groups, edges) as model(), with groups nested one level: each host is
+    (id, label, its host links, [its namespaces' and guests' groups]). Node ids are the host's name, '/' and
+    the id model() gives (which holds exactly one '/'), so nodes of two hosts never share one. A tunnel is an
+    edge between two hosts' VXLAN links of one VNI where one floods to the other's address (or, with an
+    address unknown, of one VNI)."""
+    groups, edges, tunnels = [], [], []
+    for host in sorted(hosts):
+        facts = hosts[host]
+        inner, top = [], []
+        here_groups, here_edges = model(facts)
+        for gid, label, nodes in here_groups:
+            nodes = [('%s/%s' % (host, nid), nlabel, shape) for nid, nlabel, shape in nodes]
+            if gid == 'cluster:host':
+                top = nodes
+            else:
+                inner.append(('cluster:%s/%s' % (host, gid[len('cluster:'):]), label, nodes, []))
+        groups.append(('cluster:%s/' % host, 'host %s' % host, top, inner))
+        edges.extend(('%s/%s' % (host, a), '%s/%s' % (host, b), label) for a, b, label in here_edges)
+        for name, link in sorted(facts['host']['links'].items()):
+            if link['kind'] == 'vxlan':
+                tunnels.append((host, '%s/%s' % (host, node_id(None, name)), link))
+    for i, (host_a, a, link_a) in enumerate(tunnels):
+        for host_b, b, link_b in tunnels[i + 1:]:
+            if host_a != host_b and link_a.get('vni') == link_b.get('vni') and _tunnel(link_a, link_b):
+                edges.append((a, b, 'VXLAN %s' % link_a.get('vni')))
+    return groups, edges
+
+
+def _tunnel(a, b):
+    """Do two VXLAN links of one VNI on two hosts tunnel to each other?"""
+    if not a.get('local') or not b.get('local'):
+        return True
+    return b['local'] in (a.get('remotes') or []) or a['local'] in (b.get('remotes') or [])
 
 
 def from_topology(topo):
@@ -122,6 +192,7 @@ def _planned(kind, addresses=None, master=None, **extra):
 
 
 SHAPES = {'hub': 'shape=ellipse, style=filled, fillcolor="#fff2b3"', 'iface': 'shape=box',
+          'tunnel': 'shape=box, style=dashed',
           'uplink': 'shape=box, style="bold,filled", fillcolor="#d6eaff"'}
 
 
@@ -135,37 +206,58 @@ def mermaid_text(text):
     return '<br/>'.join(line.replace('"', '#quot;') for line in text.split('\n'))
 
 
+def _model(facts):
+    return lab_model(facts['hosts']) if 'hosts' in facts else model(facts)
+
+
+def _dot_group(out, group, indent):
+    gid, label, nodes = group[:3]
+    out.append('%ssubgraph "%s" {' % (indent, dot_text(gid)))  # a subgraph whose name starts with cluster is a box
+    out.append('%s  label="%s"; style=rounded;' % (indent, dot_text(label)))
+    subgroups = group[3] if len(group) > 3 else []
+    if not nodes and not subgroups:
+        out.append('%s  "%s/" [label="", shape=point, style=invis];' % (indent, dot_text(gid)))
+    for nid, nlabel, shape in nodes:
+        out.append('%s  "%s" [label="%s", %s];' % (indent, dot_text(nid), dot_text(nlabel), SHAPES[shape]))
+    for sub in subgroups:
+        _dot_group(out, sub, indent + '  ')
+    out.append('%s}' % indent)
+
+
 def to_dot(facts):
-    groups, edges = model(facts)
+    groups, edges = _model(facts)
     out = ['graph vnetlab {', '  rankdir=LR;', '  node [fontname="Helvetica", fontsize=10];',
            '  edge [fontname="Helvetica", fontsize=9];']
-    for gid, label, nodes in groups:
-        out.append('  subgraph "%s" {' % dot_text(gid))  # a subgraph whose name starts with cluster is a box
-        out.append('    label="%s"; style=rounded;' % dot_text(label))
-        if not nodes:
-            out.append('    "%s/" [label="", shape=point, style=invis];' % dot_text(gid))
-        for nid, nlabel, shape in nodes:
-            out.append('    "%s" [label="%s", %s];' % (dot_text(nid), dot_text(nlabel), SHAPES[shape]))
-        out.append('  }')
+    for group in groups:
+        _dot_group(out, group, '  ')
     for a, b, label in edges:
-        out.append('  "%s" -- "%s"%s;' % (dot_text(a), dot_text(b), ' [label="%s"]' % dot_text(label) if label else ''))
+        style = ', style=dashed' if label.startswith('VXLAN ') else ''
+        attrs = ' [label="%s"%s]' % (dot_text(label), style) if label else ''
+        out.append('  "%s" -- "%s"%s;' % (dot_text(a), dot_text(b), attrs))
     out.append('}')
     return '\n'.join(out) + '\n'
 
 
 def to_mermaid(facts):
-    groups, edges = model(facts)
+    groups, edges = _model(facts)
     ids = {}
 
     def mid(node):  # Mermaid takes only plain identifiers: number the nodes
         return ids.setdefault(node, 'n%d' % len(ids))
-    out = ['flowchart LR']
-    for gid, label, nodes in groups:
-        out.append('  subgraph %s["%s"]' % (mid(gid), mermaid_text(label)))
+
+    def group(g, indent):
+        gid, label, nodes = g[:3]
+        out.append('%ssubgraph %s["%s"]' % (indent, mid(gid), mermaid_text(label)))
         for nid, nlabel, shape in nodes:
             text = mermaid_text(nlabel)
-            out.append('    %s%s' % (mid(nid), '(["%s"])' % text if shape == 'hub' else '["%s"]' % text))
-        out.append('  end')
+            out.append('%s  %s%s' % (indent, mid(nid), '(["%s"])' % text if shape == 'hub' else '["%s"]' % text))
+        for sub in (g[3] if len(g) > 3 else []):
+            group(sub, indent + '  ')
+        out.append('%send' % indent)
+    out = ['flowchart LR']
+    for g in groups:
+        group(g, '  ')
     for a, b, label in edges:
-        out.append('  %s ---%s %s' % (mid(a), '|%s|' % mermaid_text(label) if label else '', mid(b)))
+        link = '-.-' if label.startswith('VXLAN ') else '---'
+        out.append('  %s %s%s %s' % (mid(a), link, '|%s|' % mermaid_text(label) if label else '', mid(b)))
     return '\n'.join(out) + '\n'

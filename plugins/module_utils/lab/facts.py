@@ -18,7 +18,7 @@ from ansible_collections.vnetlab.linux.plugins.module_utils.guest import qemu
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import firewall, forwards
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST, list_netns
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.netlink import (
-    Walker, explain, get_addresses, get_links, get_routes)
+    WalkError, Walker, explain, get_addresses, get_flood_remotes, get_links, get_routes)
 from ansible_collections.vnetlab.linux.plugins.module_utils.ownership import (
     is_vnetlab, lab_of, parse_nat_tag, started_by)
 from ansible_collections.vnetlab.linux.plugins.module_utils.services import dnsmasq
@@ -45,6 +45,12 @@ def gather(namespaces=None, owned_only=False):
                 raw[ns] = value[0]
             elif ns in list_netns():  # else: removed while we looked
                 raise VnetlabError(str(explain(value.error, "reading netns '%s'" % ns)))
+        flood = {}
+        if any(link['kind'] == 'vxlan' for link in raw[HOST][0].values()):
+            try:  # the tunnels' remotes: their flood entries (an FDB dump needs an IPRoute)
+                flood = walker.visit(HOST, [get_flood_remotes])[0]
+            except WalkError as e:
+                raise VnetlabError(str(explain(e.error, 'reading the forwarding entries of the VXLAN links')))
 
     # index -> (ns, name) for veth peer resolution across namespaces
     by_ns_index = {}
@@ -75,6 +81,9 @@ def gather(namespaces=None, owned_only=False):
                 entry['ports'] = sorted(n for n, v in links.items() if v['master'] == link['index'])
             if link['kind'] == 'tun':
                 entry['guest'] = tap_owner.get(name)
+            if link['kind'] == 'vxlan' and ns == HOST:
+                entry.update(vni=link.get('vni'), local=link.get('local'), port=link.get('port'),
+                             remotes=sorted(flood.get(link['index'], [])))
             out_links[name] = entry
         spaces[ns] = {
             'links': out_links,

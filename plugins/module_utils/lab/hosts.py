@@ -165,7 +165,7 @@ def part_for(data, host, underlay, positions=None, source=None):
     function of the inventory name that returns it (asked only for the hosts this part needs); this
     host's may be missing: the module then takes the source address of its default route). Each bridge on
     several hosts gets a vxlan entry: its VNI, this host's address, the other hosts' addresses as remotes;
-    its ports' MTU (the tunnel's, the veths') is the underlay MTU less the VXLAN overhead."""
+    its ports' MTU (the tunnel's, the veths', the guests' NICs') is the underlay MTU less the VXLAN overhead."""
     topo = normalize(data, positions, source)
     place = Placement(topo, positions, source)
     if host not in place.all_hosts:
@@ -177,6 +177,9 @@ def part_for(data, host, underlay, positions=None, source=None):
                  if host in place.hosts[section][i]]
         if items:
             part[section] = items
+    served = [topo['dhcp'][i] for i in range(len(topo['dhcp'])) if host in place.hosts['dhcp'][i]]
+    for item, whole in zip(part.get('dhcp', []), served):
+        _whole_segment(item, whole)
     port_mtu = topo.get('underlay_mtu', UNDERLAY_MTU) - VXLAN_OVERHEAD
     spanning = dict((name, vni) for name, vni in place.vnis.items() if host in place.bridge_hosts[name])
     for name, vni in sorted(spanning.items(), key=lambda kv: kv[1]):
@@ -203,7 +206,20 @@ def part_for(data, host, underlay, positions=None, source=None):
         if any(v.get(ns) is None and v.get(master) in spanning
                for ns, master in (('netns', 'master'), ('peer_netns', 'peer_master'))):
             v['mtu'] = min(v.get('mtu') or port_mtu, port_mtu)
+    for g in part.get('guests', []):
+        for nic in g.get('nics') or [] if isinstance(g, dict) else []:
+            if isinstance(nic, dict) and nic.get('bridge') in spanning:  # its TAP and the guest's interface
+                nic['mtu'] = min(nic.get('mtu') or port_mtu, port_mtu)
     return part
+
+
+def _whole_segment(item, whole):
+    """A DHCP server serves its bridge's whole segment, over every host of a spanning bridge: its static
+    leases and DNS names are those the whole topology gives it (schema: each guest with a NIC on the bridge,
+    each namespace with an address in its subnet, whatever their host), written out in its part; the part
+    completes its own host's guests and namespaces to the very same entries."""
+    item['hosts'] = [dict((k, v) for k, v in h.items() if v is not None) for h in whole['hosts']]
+    item['records'] = [dict(r) for r in whole['records']]
 
 
 def _strip(section, item):

@@ -22,7 +22,7 @@ from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces im
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.tap import create_tap
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects import links
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.base import PHASE_DELETE, PHASE_SERVICES, Kind
-from ansible_collections.vnetlab.linux.plugins.module_utils.validate import check_distinct, check_ifname
+from ansible_collections.vnetlab.linux.plugins.module_utils.validate import check_distinct, check_ifname, check_mtu
 
 OPTIONS = dict(
     name=dict(type='str', required=True),
@@ -51,6 +51,7 @@ OPTIONS = dict(
         tap=dict(type='str'),
         mac=dict(type='str'),
         model=dict(type='str', default='virtio-net-pci'),
+        mtu=dict(type='int'),
     )),
     restart_on_change=dict(type='bool', default=False),
     wait_for=dict(type='str', default='qmp'),
@@ -137,7 +138,10 @@ class Guest(Kind):
             model = nic.get('model') or 'virtio-net-pci'
             if not _MODEL_RE.match(model):
                 raise ParamError('nics', "model '%s' is not a QEMU device name" % model)
-            d['nic_list'].append({'bridge': nic['bridge'], 'tap': tap, 'mac': mac, 'model': model})
+            entry = {'bridge': nic['bridge'], 'tap': tap, 'mac': mac, 'model': model}
+            if nic.get('mtu') is not None:  # only when given: a guest recorded without it stays unchanged
+                entry['mtu'] = check_mtu('nics', nic['mtu'])
+            d['nic_list'].append(entry)
         check_distinct([('nics', n['tap']) for n in d['nic_list']])
         check_distinct([('nics', n['mac']) for n in d['nic_list']])
         if d['ssh_user'] is not None and not _USER_RE.match(d['ssh_user']):
@@ -254,9 +258,12 @@ class Guest(Kind):
             raise ownership.foreign('nics', 'the host namespace', name, 'a TAP that vnetlab did not create',
                                     'give the NIC another tap name')
         br = plan.link(HOST, bridge)
-        if tap is None or mark or br is None or tap['master'] != br['index'] or not tap['up']:
-            plan.add(Op("enslave TAP '%s' to bridge '%s' and set it up" % (name, bridge),
-                        lambda v: v.ipr.link('set', index=v.index(name), master=v.index(bridge), state='up', **mark),
+        mtu = nic.get('mtu')
+        attrs = dict(mark, **({'mtu': mtu} if mtu and (tap is None or tap['mtu'] != mtu) else {}))
+        if tap is None or attrs or br is None or tap['master'] != br['index'] or not tap['up']:
+            what = " (MTU %d)" % mtu if 'mtu' in attrs else ''
+            plan.add(Op("enslave TAP '%s' to bridge '%s' and set it up%s" % (name, bridge, what),
+                        lambda v: v.ipr.link('set', index=v.index(name), master=v.index(bridge), state='up', **attrs),
                         phase=PHASE_SERVICES))
 
     @staticmethod
