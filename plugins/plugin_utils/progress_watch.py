@@ -147,8 +147,9 @@ class RemoteJob:
 
     def _wait(self, job_file):
         """Until the job has written its result: print the progress record's lines as they come; -> the result."""
-        command = 'cat %s 2>/dev/null; echo; echo %s; cat %s 2>/dev/null' % (
-            shlex.quote(self.path), SEPARATOR, sh_path(job_file))
+        # the host's clock too: a step's duration is its own clock's, whatever the controller's says
+        command = 'cat %s 2>/dev/null; echo; echo %s; date +%%s; echo %s; cat %s 2>/dev/null' % (
+            shlex.quote(self.path), SEPARATOR, SEPARATOR, sh_path(job_file))
         delay, failures = POLL_FIRST, 0
         while True:
             time.sleep(delay)
@@ -162,12 +163,12 @@ class RemoteJob:
                     raise
                 continue
             failures = 0
-            record, status = parse_poll(out)
-            line = self.watcher.line(record)
+            record, now, status = parse_poll(out)
+            line = self.watcher.line(record, now)
             if line:
                 display.display(line)
             if job_finished(status):
-                return self._result(out.partition(SEPARATOR)[2])
+                return self._result(out.split(SEPARATOR, 2)[2])
 
     def _result(self, text):
         """The job file's text -> the module's result, parsed as _execute_module parses a module's output (what
@@ -196,9 +197,11 @@ def sh_path(path):
 
 
 def parse_poll(out):
-    """The output of one poll -> (the progress record or None, the job file's data or None)."""
-    head, _sep, tail = out.partition(SEPARATOR)
-    return _json(head), _json(tail)
+    """The output of one poll -> (the progress record or None, the host's time or None, the job file's data
+    or None)."""
+    parts = (out.split(SEPARATOR, 2) + ['', ''])[:3]
+    now = _json(parts[1])
+    return _json(parts[0]), now if isinstance(now, (int, float)) else None, _json(parts[2])
 
 
 def _json(text):

@@ -38,11 +38,13 @@ def test_a_watcher_fed_records_read_elsewhere():
 
 def test_a_poll_of_a_remote_job():
     record = {'step': 2, 'steps': 5, 'since': 1.0, 'action': 'start guest'}
-    # cat progress; echo; echo SEPARATOR; cat job file - either file may not exist
-    assert parse_poll('\n%s\n' % SEPARATOR) == (None, None)
-    assert parse_poll('%s\n\n%s\n{"started": 1, "finished": 0, "ansible_job_id": "j1.2"}' % (
-        json.dumps(record), SEPARATOR)) == (record, {'started': 1, 'finished': 0, 'ansible_job_id': 'j1.2'})
-    assert parse_poll('{"step": 2, "ste\n%s\n' % SEPARATOR) == (None, None)  # half-written: no line this time
+    # cat progress; echo; echo SEPARATOR; date +%s; echo SEPARATOR; cat job file - either file may not exist
+    assert parse_poll('\n%s\n1700000000\n%s\n' % (SEPARATOR, SEPARATOR)) == (None, 1700000000, None)
+    assert parse_poll('%s\n\n%s\n1700000000\n%s\n{"started": 1, "finished": 0, "ansible_job_id": "j1.2"}' % (
+        json.dumps(record), SEPARATOR, SEPARATOR)) == (
+        record, 1700000000, {'started': 1, 'finished': 0, 'ansible_job_id': 'j1.2'})
+    assert parse_poll('{"step": 2, "ste\n%s\n\n%s\n' % (SEPARATOR, SEPARATOR)) == (None, None, None)  # half-written
+    assert parse_poll('') == (None, None, None)
 
 
 def test_a_remote_job_is_finished_when_its_file_holds_the_result():
