@@ -127,7 +127,7 @@ class RemoteJob:
                 return started
             result = self._wait(self.action._connection._shell.join_path(self.jobdir, jid))
         finally:
-            self._command('rm -rf -- %s' % sh_path(self.jobdir))
+            self._remove()
         for k in JOB_KEYS:
             result.pop(k, None)
         return result
@@ -180,6 +180,12 @@ class RemoteJob:
             data = action._parse_returned_data(res)
         remove_internal_keys(data)
         return data
+
+    def _remove(self):
+        try:
+            self._command('rm -rf -- %s' % sh_path(self.jobdir))
+        except AnsibleError as e:  # the task's own error, if any, is the one to report
+            display.warning('vnetlab: could not remove the job directory %s: %s' % (self.jobdir, e))
 
     def _command(self, command):
         result = self.action._low_level_execute_command(command, sudoable=True)
