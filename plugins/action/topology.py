@@ -4,9 +4,9 @@
 """Reads a topology file on the controller (where PyYAML always is) so that a schema error can name the
 file and line, then runs the module with the parsed data as `definition`.
 
-While the module runs on this machine (the local connection), a lab that takes long - guests booting -
-shows what it is doing: the run's progress record (module_utils/progress.py), printed every few seconds
-once a step has lasted a while: "lab c: step 14/16, 42 s: wait for guest 'vm0' (login: ..., up to 300 s)".
+While the module runs, a lab that takes long - guests booting - shows what it is doing: the run's progress
+record (module_utils/progress.py), printed every few seconds once a step has lasted a while, on this machine
+or on a remote host (plugin_utils/progress_watch.py): "lab c: step 14/16, 42 s: wait for guest 'vm0' ...".
 
 A topology that names hosts (docs/multihost.md) is cut here: each inventory host of the play runs its own
 part (lab/hosts.py part_for), with the other hosts' underlay addresses from their variables, so that one
@@ -17,17 +17,14 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import threading
-import time
 
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
-from ansible.utils.display import Display
-from ansible_collections.vnetlab.linux.plugins.module_utils import progress
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.hosts import is_multihost, part_for, underlay_address
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import load_yaml, normalize
+from ansible_collections.vnetlab.linux.plugins.plugin_utils import progress_watch
 from ansible_collections.vnetlab.linux.plugins.plugin_utils.topology_file import read_text
 
 
@@ -70,6 +67,7 @@ def host_part(data, task_vars, positions=None, source=None):
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
+    _supports_async = True  # async: as any module (progress_watch.execute)
     _VALID_ARGS = frozenset(('src', 'definition', 'state', 'prune', 'persistent'))
 
     def run(self, tmp=None, task_vars=None):
@@ -96,59 +94,10 @@ class ActionModule(ActionBase):
                 return result
         if data is not None:
             args['definition'] = json.dumps(data)  # text: Ansible passes it on as is
-        watcher = self._watcher(args.get('definition'), task_vars)
-        try:
-            result.update(self._execute_module(module_name='vnetlab.linux.topology', module_args=args,
-                                               task_vars=task_vars))
-        finally:
-            if watcher is not None:
-                watcher.stop()
+        host = task_vars.get('inventory_hostname', 'localhost')
+        lab = data.get('lab') if isinstance(data, dict) else None
+        # a lab without guests to boot has nothing long to wait for: on a remote host it runs as usual
+        slow = isinstance(data, dict) and bool(data.get('guests')) and args.get('state', 'present') != 'absent'
+        result.update(progress_watch.execute(self, 'vnetlab.linux.topology', args, task_vars, 'lab/%s' % lab,
+                                             '%s: lab %s' % (host, lab), remote=slow))
         return result
-
-    def _watcher(self, definition, task_vars):
-        """A thread that prints the lab's progress while the module runs, when it runs on this machine."""
-        if getattr(self._connection, 'transport', None) != 'local' or self._task.check_mode or self._task.async_val:
-            return None
-        try:
-            data = json.loads(definition) if isinstance(definition, str) else definition
-            lab = data['lab']
-        except (ValueError, TypeError, KeyError):
-            return None
-        host = (task_vars or {}).get('inventory_hostname', 'localhost')
-        return Watcher(progress.path('lab/%s' % lab), '%s: lab %s' % (host, lab))
-
-
-class Watcher:
-    """Prints a run's progress record every `every` seconds once a step has lasted `after` seconds."""
-
-    def __init__(self, path, prefix, after=5.0, every=10.0, start=True):
-        self.path, self.prefix, self.after, self.every = path, prefix, after, every
-        self.done, self.shown = threading.Event(), {}  # shown: step -> when it was last printed
-        self.thread = threading.Thread(target=self._run, name='vnetlab-progress', daemon=True)
-        if start:
-            self.thread.start()
-
-    def _run(self):
-        while not self.done.wait(1.0):
-            line = self.poll()
-            if line:
-                Display().display(line)
-
-    def poll(self, now=None):
-        """-> the line to print now, or None (no run, a step that has not lasted, printed a moment ago)."""
-        try:
-            with open(self.path) as f:
-                record = json.load(f)
-        except (OSError, ValueError):
-            return None
-        now = time.time() if now is None else now
-        key = (record.get('step'), record.get('action'))
-        if now - record.get('since', now) < self.after or now - self.shown.get(key, -self.every) < self.every:
-            return None
-        self.shown[key] = now
-        return '%s: %s' % (self.prefix, progress.describe(record, now))
-
-    def stop(self):
-        self.done.set()
-        if self.thread.is_alive():
-            self.thread.join(5)

@@ -29,9 +29,12 @@ description:
     digits and C(_) become C(_) in group names."
   - Namespace and guest names are host names as they are; a name used twice (a namespace and a guest, or a
     host another inventory source already has) is an error.
-  - "Every lab host gets C(vnetlab_lab) (the lab's name) and C(vnetlab_lab_host); namespaces also
-    C(vnetlab_netns), C(vnetlab_addresses) (their declared addresses, C(10.16.0.2/24)) and C(vnetlab_interfaces)
-    (interface name: its addresses); guests C(vnetlab_guest_addresses) (all their leased addresses)."
+  - "Every host of the lab and the lab host get C(vnetlab_lab_name) (the lab's name); namespaces and guests
+    C(vnetlab_lab_host); namespaces also C(vnetlab_netns), C(vnetlab_addresses) (their declared addresses,
+    C(10.16.0.2/24)) and C(vnetlab_interfaces) (interface name: its addresses); guests
+    C(vnetlab_guest_addresses) (all their leased addresses)."
+  - The lab's name is not C(vnetlab_lab), the fact that M(vnetlab.linux.lab_facts) sets on the lab host,
+    since a fact takes precedence over an inventory variable of the same name and would replace the name.
   - The topology file may be vault-encrypted; it is decrypted with the run's vault secrets.
   - The inventory file's name must end in C(.vnetlab.yml) or C(.vnetlab.yaml).
 author:
@@ -109,7 +112,7 @@ lab_host_vars:
 guest_user: debian
 guest_private_key_file: ~/.ssh/lab_ed25519
 keyed_groups:
-  - key: vnetlab_lab
+  - key: vnetlab_lab_name
     prefix: built
 
 # Then, for example:
@@ -231,13 +234,14 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
         self._check_names(lab_host, [ns['name'] for ns in topo['namespaces']], guests)
 
         self.inventory.add_group('lab_hosts')
-        self._add(lab_host, 'lab_hosts', dict(lab_vars, vnetlab_lab=lab, vnetlab_topology=topology),
+        self._add(lab_host, 'lab_hosts', dict(lab_vars, vnetlab_lab_name=lab, vnetlab_topology=topology),
                   construct=False)
         lab_group = self.inventory.add_group(group_name('lab', lab))
         for kind in ('namespaces', 'guests'):
             self.inventory.add_group(kind)
 
-        common = {'vnetlab_lab': lab, 'vnetlab_lab_host': lab_host}
+        # not vnetlab_lab: lab_facts sets a fact of that name, which would hide this variable on the lab host
+        common = {'vnetlab_lab_name': lab, 'vnetlab_lab_host': lab_host}
         netns_vars = dict((k, v) for k, v in lab_vars.items() if k != 'ansible_connection')
         by_netns = {}
         for i in interfaces(topo):

@@ -65,12 +65,14 @@ class Op:
             of the host); `do(visit)` then gets a Visit without ipr;
     creates a namespace this op creates (the Walker makes it and works in it; undone by removal);
     removes a namespace this op removes (outside any visit);
-    phase   for the lab's ordering (lab/plan.py); modules keep the order of the plan."""
+    phase   for the lab's ordering (lab/plan.py); modules keep the order of the plan;
+    slow    True: may take minutes (an image build), so even a run of this one op records its progress."""
 
     def __init__(self, action, do=None, undo=None, netns=HOST, local=False, creates=None, removes=None,
-                 phase=None, makes=()):
+                 phase=None, makes=(), slow=False):
         self.action, self.do, self.undo, self.netns = action, do, undo, netns
         self.local, self.creates, self.removes, self.phase = local, creates, removes, phase
+        self.slow = slow
         # the (netns, link name) this op creates, for the intent record (ownership.py: crash safety)
         self.makes = list(makes) + ([(creates, None)] if creates else [])
 
@@ -175,7 +177,7 @@ def _apply(walker, ops, key=None):
     done = []
     groups = list(_groups(ops))
     for step, group in enumerate(groups):
-        if key is not None and len(groups) > 1:  # what a watcher of a long run sees (progress.py)
+        if key is not None and (len(groups) > 1 or group[0].slow):  # what a watcher of a long run sees (progress.py)
             progress.report(key, group[0].action, step + 1, len(groups))
         try:
             _interruption_point(group[0].action)

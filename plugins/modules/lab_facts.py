@@ -18,6 +18,10 @@ description:
     their ports; TAPs and the guest that owns each; guests (state, pid, arch, accel, NICs); vnetlab's NAT.
   - Sets the fact C(vnetlab_lab) (returned under C(ansible_facts) only). To register the state as a task
     result instead, use M(vnetlab.linux.lab_info), which returns the same data.
+  - Read the fact as C(ansible_facts.vnetlab_lab). Facts also appear as top-level variables, but there a
+    play, task or extra variable C(vnetlab_lab) hides the fact, and the fact hides an inventory variable of
+    that name (facts come after inventory variables in Ansible's variable precedence). The inventory plugin
+    P(vnetlab.linux.topology#inventory) names the lab C(vnetlab_lab_name) for this reason.
 extends_documentation_fragment:
   - vnetlab.linux.lab_state
   - vnetlab.linux.common
@@ -37,7 +41,7 @@ EXAMPLES = r'''
 
 - name: Show red's links
   ansible.builtin.debug:
-    var: vnetlab_lab.netns.red.links
+    var: ansible_facts.vnetlab_lab.netns.red.links
 '''
 
 RETURN = r'''

@@ -46,6 +46,15 @@ options:
     type: str
     choices: [present, absent]
     default: present
+attributes:
+  action:
+    support: full
+    description: An action plugin prints the run's progress while the image is built (the step and for
+      how long), on this machine or, through a background job polled over the host's connection, on a
+      remote host.
+  async:
+    support: full
+    description: C(async) runs the task as any async task (without progress lines).
 extends_documentation_fragment:
   - vnetlab.linux.common
   - vnetlab.linux.resource

@@ -159,6 +159,15 @@ options:
     description: Seconds to wait after the ACPI power-down before QMP C(quit).
     type: int
     default: 30
+attributes:
+  action:
+    support: full
+    description: An action plugin prints the run's progress while a guest boots (the step, what it waits
+      for, for how long), on this machine or, through a background job polled over the host's connection,
+      on a remote host.
+  async:
+    support: full
+    description: C(async) runs the task as any async task (without progress lines).
 extends_documentation_fragment:
   - vnetlab.linux.common
   - vnetlab.linux.resource

@@ -84,10 +84,12 @@ options:
 attributes:
   action:
     support: full
-    description: An action plugin reads O(src) on the controller, so the file never has to be on the host.
+    description: An action plugin reads O(src) on the controller, so the file never has to be on the host. It
+      also prints the run's progress while guests boot (the step, what it waits for, for how long), on this
+      machine or, through a background job polled over the host's connection, on a remote host.
   async:
-    support: none
-    description: The action plugin runs the module synchronously; C(async) is not supported.
+    support: full
+    description: C(async) runs the task as any async task (without progress lines).
   vault:
     support: full
     description: O(src) may be encrypted with C(ansible-vault); it is decrypted on the controller with the play's

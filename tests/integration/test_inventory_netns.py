@@ -23,6 +23,17 @@ PLAYBOOK = """
         src: "{{ vnetlab_topology }}"
         state: "{{ lab_state }}"
 
+    - name: The lab's state as a fact on the lab host
+      vnetlab.linux.lab_facts:
+      when: lab_state == 'present'
+
+    - name: The fact does not hide the inventory's name of the lab, nor the other way round
+      ansible.builtin.assert:
+        that:
+          - vnetlab_lab_name == (lookup('ansible.builtin.file', vnetlab_topology) | from_yaml).lab
+          - ansible_facts.vnetlab_lab.namespaces is superset(groups['namespaces'])
+      when: lab_state == 'present'
+
 - name: Inside each namespace
   hosts: namespaces
   gather_facts: false
@@ -149,6 +160,8 @@ def test_inventory_list(names, tmp_path):
     assert sorted(listing['bridge_%s' % names('br')]['hosts']) == sorted([navy, vm, vm2])
     assert listing['lab_hosts']['hosts'] == ['labserver']
     assert hostvars['labserver']['vnetlab_topology'] == str(tmp_path / 'guest.yml')
+    for host in ('labserver', navy, vm):  # not vnetlab_lab: the name of lab_facts' fact (docs/inventory.md)
+        assert hostvars[host]['vnetlab_lab_name'] == names('lab') + '.x' and 'vnetlab_lab' not in hostvars[host]
 
     ns = hostvars[navy]
     assert ns['ansible_connection'] == 'vnetlab.linux.netns' and ns['vnetlab_netns'] == navy

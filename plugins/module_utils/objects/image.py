@@ -64,7 +64,7 @@ class Image(Kind):
         if before['state'] == 'present' and not d['force']:
             return before
         plan.add(Op("build the minimal %s image (%s) in '%s'" % (d['arch'], d['kernel_package'], dest),
-                    lambda v: images.build_minimal(d['arch'], dest, d['kernel_package']), local=True))
+                    lambda v: images.build_minimal(d['arch'], dest, d['kernel_package']), local=True, slow=True))
         # what the build writes, as far as it is known before (check mode returns these paths)
         return {'dest': dest, 'state': 'present', 'manifest': {
             'arch': d['arch'], 'kernel': os.path.join(dest, 'kernel'), 'initrd': os.path.join(dest, 'initrd.img'),
