@@ -20,6 +20,7 @@ import json
 
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.common.text.converters import to_text
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.hosts import is_multihost, part_for, underlay_address
@@ -68,13 +69,14 @@ def host_part(data, task_vars, positions=None, source=None):
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _supports_async = True  # async: as any module (progress_watch.execute)
-    _VALID_ARGS = frozenset(('src', 'definition', 'state', 'prune', 'persistent'))
+    _VALID_ARGS = frozenset(('src', 'definition', 'state', 'prune', 'persistent', 'validate_only'))
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         task_vars = task_vars or {}
         args = dict(self._task.args)
         src = args.pop('src', None)
+        validate_only = boolean(args.pop('validate_only', False), strict=False)
         positions = None
         if src is not None:
             if args.get('definition') is not None:
@@ -87,6 +89,8 @@ class ActionModule(ActionBase):
                     data = json.loads(data)
                 except ValueError:
                     data = None  # the module says what is wrong with it
+        if validate_only:
+            return self._validated(result, src, data, task_vars, positions)
         if is_multihost(data):
             data = host_part(data, task_vars, positions, src or 'definition')
             if data is None:
@@ -101,3 +105,23 @@ class ActionModule(ActionBase):
         result.update(progress_watch.execute(self, 'vnetlab.linux.topology', args, task_vars, 'lab/%s' % lab,
                                              '%s: lab %s' % (host, lab), remote=slow))
         return result
+
+    @staticmethod
+    def _validated(result, src, data, task_vars, positions):
+        """validate_only: the checks of a real run that need no host (the schema, cross-references, address
+        ranges; for a lab across hosts this host's part too), here on the controller. The module is not run, so
+        a role can call this before it changes anything on the host (the lab role, before prerequisites)."""
+        if src is None:
+            if data is None:
+                raise AnsibleActionFail('definition: give the topology as a mapping, or JSON text of one (or give '
+                                        'src: a topology file)')
+            try:
+                normalize(data, source='definition')  # a file was validated as it was read
+            except VnetlabError as e:
+                raise AnsibleActionFail(to_text(e))
+        if is_multihost(data):
+            host_part(data, task_vars, positions, src or 'definition')
+        result.update(changed=False, msg="topology '%s' is valid (checked on the controller: nothing on the host "
+                                         'was read or changed)' % data.get('lab'))
+        return result
+

@@ -66,6 +66,19 @@ options:
         namespaces that are not declared. Routes in the host namespace, NAT and forwards are never pruned.
     type: bool
     default: false
+  validate_only:
+    description:
+      - Only validate the topology, as a real run would before it changes anything (the schema,
+        cross-references between entries, address ranges - DHCP ranges and leases in their bridge's subnet,
+        gateways on a declared subnet, forward targets), and report C(changed=false) or the error.
+      - The action plugin does this on the controller and does not run the module, so nothing on the host
+        is read or changed. Checks that need the host (objects that exist there and are not ours, a bridge's
+        live addresses) are left to the real run.
+      - The C(vnetlab.linux.lab) role calls this first, so that a bad topology fails before the
+        C(prerequisites) role installs packages or changes host settings.
+    type: bool
+    default: false
+    version_added: 0.2.0
   persistent:
     description:
       - With O(state=present), make the host re-apply this lab at every boot, guests included (their disks
@@ -122,6 +135,11 @@ EXAMPLES = r'''
   vnetlab.linux.topology:
     src: examples/scenario_c.yml
 
+- name: Check a topology before anything on the host changes (on the controller; the module does not run)
+  vnetlab.linux.topology:
+    src: lab.yml
+    validate_only: true
+
 - name: Drop what the file no longer declares
   vnetlab.linux.topology:
     src: lab.yml
@@ -171,6 +189,7 @@ import json
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import run
+from ansible_collections.vnetlab.linux.plugins.module_utils.errors import VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.hosts import is_multihost
 # The boot-time entry point of a persistent lab: imported here so that Ansible ships it with this module,
 # and the code this module saves for boot (lab/persist.py code_zip) holds it.
@@ -187,6 +206,7 @@ def main():
             state=dict(type='str', choices=['present', 'absent'], default='present'),
             prune=dict(type='bool', default=False),
             persistent=dict(type='bool', default=False),
+            validate_only=dict(type='bool', default=False),
         ),
         mutually_exclusive=[('src', 'definition')],
         required_one_of=[('src', 'definition')],
@@ -204,6 +224,12 @@ def main():
     if is_multihost(definition):
         module.fail_json(msg='definition: this lab names hosts (host, hosts, default_host); its part for each host is '
                              'made by the action plugin of vnetlab.linux.topology, in a play over those hosts')
+    if module.params['validate_only']:  # normally handled by the action plugin, without the module
+        try:
+            topo = normalize(definition, source='definition')
+        except VnetlabError as e:
+            module.fail_json(msg=str(e))
+        module.exit_json(changed=False, msg="topology '%s' is valid" % topo['lab'])
     run(module, lambda: converge(normalize(definition, source='definition'),
                                  module.params['state'], module.params['prune'], module.check_mode,
                                  with_diff=module._diff,

@@ -176,7 +176,9 @@ def guest_lab(tag):
                    'peer_master': tag + 'lan'},
                   {'name': 'eth0', 'netns': tag + 'c', 'addresses': ['10.77.13.3/24'], 'peer': tag + 'vc',
                    'peer_master': tag + 'lan'}],
-        'dhcp': [{'bridge': tag + 'lan', 'hosts': [{'name': tag + 'g', 'ip': '10.77.13.5'}]}],  # on h1
+        # on h1; a range that leaves out the bridge's own address (.254)
+        'dhcp': [{'bridge': tag + 'lan', 'range_start': '10.77.13.100', 'range_end': '10.77.13.200',
+                  'hosts': [{'name': tag + 'g', 'ip': '10.77.13.5'}]}],
         'guests': [{'name': tag + 'g', 'host': h2, 'accel': 'tcg', 'memory': '256M', 'kernel': IMAGE + '/kernel',
                     'initrd': IMAGE + '/initrd.img', 'append': 'console=ttyS0 quiet vnetlab.ip=10.77.13.5/24',
                     'nics': [{'bridge': tag + 'lan', 'tap': tag + 't'}], 'wait_for': 'vnetlab-guest-ready',

@@ -71,3 +71,26 @@ def test_lab_refuses_a_ping_target_that_is_not_an_address(names):
     fails_before_anything('lab.yml', {
         'lab_definition': lab, 'lab_verify': [{'netns': names('red'), 'targets': ['10.16.0.3', 'blue.lab']}]},
         'lab_verify[0].targets[1]: "blue.lab" is not an IP address')
+
+
+def test_lab_refuses_a_bad_topology_before_the_prerequisites(names):
+    """The topology's own checks run first (validate_only, on the controller): a DHCP range outside its
+    bridge's subnet fails before `Prepare the host`, and the host is unchanged."""
+    br = names('br')
+    lab = {'lab': names('lab'), 'namespaces': [names('red')],
+           'bridges': [{'name': br, 'addresses': ['10.74.5.1/24']}],
+           'veths': [{'name': names('a'), 'netns': names('red'), 'peer': names('b'), 'peer_master': br,
+                      'addresses': ['10.74.5.2/24']}],
+           'dhcp': [{'bridge': br, 'range_start': '10.74.6.100', 'range_end': '10.74.6.150'}]}
+    fails_before_anything('lab.yml', {'lab_definition': lab},
+                          'definition: dhcp[0].range_start: 10.74.6.100-10.74.6.150 is not inside a subnet of '
+                          'bridge %s (10.74.5.0/24)' % br)
+
+
+def test_lab_names_the_line_of_a_bad_topology_file_before_the_prerequisites(names, tmp_path):
+    path = tmp_path / 'lab.yml'
+    text = 'lab: %s\nnamespaces: [%s]\nveths:\n  - name: %s\n    netns: %s\n    peer: %s\n'
+    path.write_text(text % (names('lab'), names('red'), names('a'), names('red'), names('b'))
+                    + '    addresses: [10.74.7.255/24]\n')
+    fails_before_anything('lab.yml', {'lab_topology': str(path)},
+                          "line 7: veths[0].addresses: '10.74.7.255/24' is the broadcast address of 10.74.7.0/24")

@@ -203,7 +203,8 @@ def test_dhcp_on_a_spanning_bridge_covers_every_host():
     """The server runs on the bridge's first host; its static leases and DNS names are the whole lab's."""
     text = GUESTS + """\
 dhcp:
-  - {bridge: lan, hosts: [{name: fixed, ip: 10.70.0.9, mac: '52:54:00:aa:bb:cc'}]}
+  - {bridge: lan, range_start: 10.70.0.100, range_end: 10.70.0.200,
+     hosts: [{name: fixed, ip: 10.70.0.9, mac: '52:54:00:aa:bb:cc'}]}
 """
     (served,) = part('h1', text)['dhcp']
     assert 'dhcp' not in part('h2', text) and 'dhcp' not in part('h3', text)

@@ -21,7 +21,7 @@ from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces im
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects import (
     bridge, dhcp, forward, guest, nat, netns, route, veth, vxlan)
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.route import dst_text, gateway_problem
-from ansible_collections.vnetlab.linux.plugins.module_utils.validate import parse_interface_cidr
+from ansible_collections.vnetlab.linux.plugins.module_utils.validate import parse_host_cidr
 
 try:
     import yaml
@@ -192,9 +192,15 @@ def normalize(data, positions=None, source=None):
         _complete_dhcp(topo, entry, data['dhcp'][i], ('dhcp', i), fail)
     subnets = dict((b['name'], [a for a in b['addresses'] or [] if a.version == 4])
                    for b in topo['bridges'] if b['netns'] is HOST)
+    host_addresses = [(i['name'], a) for i in interfaces(topo) if i['netns'] is HOST
+                      for a in i['addresses'] or [] if a.version == 4]
     seen = {}
     for i, f in enumerate(topo['forwards']):
         f['declared_subnets'] = subnets  # from_host finds the guest's bridge before it exists
+        try:
+            forward.check_target(f['to_address'], host_addresses)
+        except ParamError as e:
+            fail(('forwards', i, e.param), e.message)
         key = (f['protocol'], f['port'], f['in_interface'])
         if key in seen:
             fail(('forwards', i, 'port'),
@@ -260,7 +266,7 @@ def _entry(section, item, path, fail):
         for key in ('addresses', 'peer_addresses'):
             if key in spec:
                 d[key] = None if item.get(key) is None else [
-                    parse_interface_cidr(key, a) for a in (item[key] if isinstance(item[key], list) else [item[key]])]
+                    parse_host_cidr(key, a) for a in (item[key] if isinstance(item[key], list) else [item[key]])]
     except ParamError as e:
         fail(path + (e.param,), e.message)
     return d
@@ -286,10 +292,12 @@ def _check_references(topo, fail):
 
     links = {}   # (netns, ifname) -> (path, kind)
     addresses = {}  # (netns, ip) -> ip_interface
+    owners = {}  # (netns, ip) -> the interface that carries it
     for i, br in enumerate(topo['bridges']):
         need_ns(('bridges', i, 'netns'), br['netns'])
         _claim(links, (br['netns'], br['name']), ('bridges', i, 'name'), 'bridge', fail)
         _claim_addresses(addresses, br['netns'], br['addresses'], ('bridges', i, 'addresses'), fail)
+        owners.update(((br['netns'], a.ip), br['name']) for a in br['addresses'] or [])
     for i, v in enumerate(topo['veths']):
         for end, ns_key, master_key, addr_key in (('name', 'netns', 'master', 'addresses'),
                                                   ('peer', 'peer_netns', 'peer_master', 'peer_addresses')):
@@ -303,6 +311,7 @@ def _check_references(topo, fail):
                     fail(path + (master_key,), "'%s' is a veth end, not a bridge" % master)
                 # an undeclared master must be an existing bridge: checked against the kernel later
             _claim_addresses(addresses, v[ns_key], v[addr_key], path + (addr_key,), fail)
+            owners.update(((v[ns_key], a.ip), v[end]) for a in v[addr_key] or [])
     for i, x in enumerate(topo['vxlans']):
         _claim(links, (HOST, x['name']), ('vxlans', i, 'name'), 'vxlan', fail)
         owner = links.get((HOST, x['master'])) if x['master'] is not None else None
@@ -315,10 +324,7 @@ def _check_references(topo, fail):
         if r['device'] is not None and (r['netns'], r['device']) not in links and r['netns'] is not HOST:
             fail(path + ('device',), "'%s' is not an interface declared in %s" % (r['device'], _where(r['netns'])))
         if r['gw'] is not None and r['netns'] is not HOST:  # a namespace of the lab has only what it declares
-            connected = [a.network for (ns, _ip), a in addresses.items() if ns == r['netns']]
-            if gateway_problem(r['gw'], connected):
-                fail(path + ('gateway',), '%s is not on any subnet declared in %s (declared: %s)'
-                     % (r['gw'], _where(r['netns']), ', '.join(sorted(set(str(n) for n in connected))) or 'none'))
+            _check_gateway(r, path, addresses, owners, fail)
         key = (r['netns'], dst_text(r['dst']), r['metric'])
         if key in routes:
             fail(path + ('destination',), 'the route to %s in %s is declared twice' % (key[1], _where(key[0])))
@@ -329,6 +335,22 @@ def _check_references(topo, fail):
             if entry[ident] in seen:
                 fail((section, i), "'%s' is already declared at %s[%d]" % (entry[ident], section, seen[entry[ident]]))
             seen[entry[ident]] = i
+
+
+def _check_gateway(r, path, addresses, owners, fail):
+    """A route's gateway in a namespace of the lab: on a subnet declared there - on its device's own subnets
+    when it names a device (the kernel reaches a gateway through the device the route names)."""
+    connected = [a.network for (ns, _ip), a in addresses.items() if ns == r['netns']]
+    if r['device'] is not None:
+        connected = [a.network for (ns, _ip), a in addresses.items() if ns == r['netns']
+                     and owners.get((ns, a.ip)) == r['device']]
+        on = " on '%s'" % r['device']
+    else:
+        on = ''
+    if gateway_problem(r['gw'], connected):
+        declared = ', '.join(sorted(set(str(n) for n in connected))) or 'none'
+        fail(path + ('gateway',), '%s is not on any subnet declared in %s%s (declared: %s); give a gateway on one '
+             'of them, or add an address on its subnet' % (r['gw'], _where(r['netns']), on, declared))
 
 
 def _complete_dhcp(topo, d, item, path, fail):
@@ -346,6 +368,12 @@ def _complete_dhcp(topo, d, item, path, fail):
             fail(path + ('bridge',), "bridge '%s' has no IPv4 address declared here: give range_start and "
                                      "range_end" % d['bridge'])
         d.update(dhcp.default_range(nets))
+    if nets:  # an existing bridge's addresses are checked when the lab is planned
+        try:
+            dhcp.check_subnets(d, d['bridge'], nets, set(a.ip for a in d['bridge_addresses']),
+                               defaulted=item.get('range_start') is None)
+        except ParamError as e:
+            fail(path + (e.param,), e.message)
     hosts = dict((h['name'], h) for h in d['hosts'])
     taken = set(h['ip'] for h in d['hosts']) | set(r['ip'] for r in d['records'])
     taken.update(str(a.ip) for a in d['bridge_addresses'])

@@ -13,7 +13,7 @@ from ansible_collections.vnetlab.linux.plugins.module_utils.errors import Missin
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST, where
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.base import PHASE_DELETE, Kind, phase_of
 from ansible_collections.vnetlab.linux.plugins.module_utils.validate import (
-    check_ifname, check_netns, parse_interface_cidr)
+    check_ifname, check_netns, parse_host_cidr, parse_interface_cidr)
 
 OPTIONS = dict(
     interface=dict(type='str', required=True),
@@ -43,7 +43,10 @@ class Address(Kind):
         d = dict(params)
         check_ifname('interface', d['interface'])
         check_netns('netns', d['netns'])
-        d['wanted'] = set(a if not isinstance(a, str) else parse_interface_cidr('addresses', a)
+        # present: an address an interface can carry (not its subnet's network or broadcast address);
+        # absent takes any, so that such an address found on a link can still be taken off
+        parse = parse_host_cidr if d['state'] == 'present' else parse_interface_cidr
+        d['wanted'] = set(a if not isinstance(a, str) else parse('addresses', a)
                           for a in d.get('addresses') or [])
         if d['state'] == 'present' and not d['wanted'] and not d['exclusive']:
             raise ParamError('addresses', 'list at least one address (or set exclusive: true to remove all)')

@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.vnetlab.linux.plugins.module_utils import ownership
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import Op
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import MissingError, ParamError
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST, where
@@ -101,8 +102,10 @@ class Bridge(Kind):
         for port in d['ports']:
             port_link = plan.link(netns, port)
             if port not in current_ports or port_link is None or not port_link['up']:
+                old_master = _other_master(plan, netns, name, port, port_link)
                 plan.add(Op("enslave '%s' to bridge '%s' and set it up" % (port, name),
-                            _enslave(port, name), netns=netns, phase=phase_of(netns)))
+                            _enslave(port, name), undo=_release(port, port_link, old_master, port in current_ports),
+                            netns=netns, phase=phase_of(netns)))
         return {'name': name, 'netns': netns, 'kind': 'bridge', 'state': 'present', 'up': True,
                 'mtu': d['mtu'] or (link['mtu'] if link else 1500),
                 'stp': bool(d['stp']) if d['stp'] is not None else bool(link and link['stp']),
@@ -114,10 +117,48 @@ class Bridge(Kind):
         return {'bridge': view}
 
 
+def _other_master(plan, netns, bridge, port, port_link):
+    """The bridge (or bond...) a port is enslaved to now, when it is not this one: it is put back there on
+    rollback. A port of someone else's master is refused: enslaving it here would take it from there."""
+    if port_link is None or not port_link['master']:
+        return None
+    master = plan.name_of(netns, port_link['master'])
+    if master is None or master == bridge:
+        return None
+    found = plan.link(netns, master)
+    if not plan.owns(netns, master, found):
+        raise ParamError('ports', "'%s' is a port of '%s' in %s (%s); enslaving it to bridge '%s' would take it "
+                                  'from there: release it there first, or leave it out of ports'
+                         % (port, master, where(netns), ownership.owner_text(found and found['ifalias']), bridge))
+    return master
+
+
 def _enslave(port, bridge):
+    """Two requests: the kernel applies the flags of a request before its master, so a port it refuses to
+    enslave (EBUSY: the lower device of a macvlan) would be left up by one request that failed."""
     def do(visit):
-        visit.ipr.link('set', index=visit.index(port), master=visit.index(bridge), state='up')
+        visit.ipr.link('set', index=visit.index(port), master=visit.index(bridge))
+        visit.ipr.link('set', index=visit.index(port), state='up')
     return do
+
+
+def _release(port, port_link, old_master, already):
+    """The undo of an enslave: the port goes back to how it was found - its old master (none, another bridge
+    of ours, or this one when it was a port already and only down) and down if it was down. A port that did
+    not exist (one the same run made) goes with its own undo; a port that is gone by now is left gone."""
+    if port_link is None:
+        return None
+    was_up = port_link['up']
+
+    def undo(visit):
+        found = visit.ipr.link_lookup(ifname=port)
+        if not found:
+            return
+        kwargs = {} if already else {'master': visit.index(old_master) if old_master else 0}
+        if not was_up:
+            kwargs['state'] = 'down'
+        visit.ipr.link('set', index=found[0], **kwargs)
+    return undo
 
 
 KIND = Bridge()

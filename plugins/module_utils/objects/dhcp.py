@@ -83,6 +83,50 @@ def default_range(nets):
     return {'range_start': str(start), 'range_end': str(net.broadcast_address - 1)}
 
 
+def _ends(net):
+    """The network and broadcast addresses of an IPv4 subnet shorter than /31: never a client's."""
+    return (net.network_address, net.broadcast_address) if net.prefixlen < 31 else ()
+
+
+def check_subnets(d, bridge, nets, own, defaulted=False):
+    """The addresses a server hands out against the subnets of its bridge (pure; a module checks the bridge's
+    live addresses, a topology those it declares): the range inside one subnet, without its network or
+    broadcast address or the bridge's own address (`own`); each static lease and the router on a subnet,
+    a lease neither the bridge's address nor an end of its subnet. A static lease inside the dynamic range
+    is no conflict: dnsmasq never leases an address reserved by a `dhcp-host` line to another client."""
+    shown = ', '.join(str(n) for n in nets)
+    start, end = ipaddress.ip_address(d['range_start']), ipaddress.ip_address(d['range_end'])
+    home = [n for n in nets if start in n and end in n]
+    which = 'the default range %s-%s (the upper half of the subnet)' % (start, end) if defaulted \
+        else '%s-%s' % (start, end)
+    if not home:
+        example = default_range([n for n in nets if start in n] or nets)
+        raise ParamError('range_start', '%s is not inside a subnet of bridge %s (%s); give range_start and '
+                                        'range_end inside one of them, for example %s-%s'
+                         % (which, bridge, shown, example['range_start'], example['range_end']))
+    net = home[0]
+    for ip in sorted(set(_ends(net)) | set(own)):
+        if start <= ip <= end:
+            what = ('the address of bridge %s itself' % bridge if ip in own else
+                    'the %s address of %s' % ('network' if ip == net.network_address else 'broadcast', net))
+            raise ParamError('range_end' if ip == net.broadcast_address and ip not in own else 'range_start',
+                             '%s includes %s, %s: dnsmasq would offer it to a client; give range_start and '
+                             'range_end that leave it out' % (which, ip, what))
+    for param, text, label in [('router', d['router'], 'router')] + [
+            ('hosts', h['ip'], "the static lease of '%s'" % h['name']) for h in d['hosts']]:
+        if not text:
+            continue
+        ip = ipaddress.ip_address(text)
+        subnet = [n for n in nets if ip in n]
+        if not subnet:
+            raise ParamError(param, '%s: %s is not inside a subnet of bridge %s (%s); give an address there'
+                             % (label, ip, bridge, shown))
+        if param == 'hosts' and (ip in own or ip in _ends(subnet[0])):
+            what = 'the address of bridge %s itself' % bridge if ip in own else \
+                'the %s address of %s' % ('network' if ip == subnet[0].network_address else 'broadcast', subnet[0])
+            raise ParamError(param, '%s: %s is %s; give a free host address of %s' % (label, ip, what, subnet[0]))
+
+
 class Dhcp(Kind):
     name = 'dhcp'
     OPTIONS = OPTIONS
@@ -107,7 +151,8 @@ class Dhcp(Kind):
         if d['range_start'] is not None:
             start, end = _ipv4('range_start', d['range_start']), _ipv4('range_end', d['range_end'])
             if end < start:
-                raise ParamError('range_end', '%s comes before range_start %s' % (end, start))
+                raise ParamError('range_end', '%s comes before range_start %s; give the lower address as range_start'
+                                 % (end, start))
             d['range_start'], d['range_end'] = str(start), str(end)
         if not _LEASE_RE.match(d['lease_time']):
             raise ParamError('lease_time', "'%s': give seconds, or a number with s, m, h, d or w (1h), or "
@@ -155,8 +200,11 @@ class Dhcp(Kind):
         if d['state'] == 'absent':
             return self._plan_absent(plan, d, local, before)
         nets = self._check_bridge(plan, d)
-        if d['range_start'] is None:
+        defaulted = d['range_start'] is None
+        if defaulted:
             d = dict(d, **default_range(nets))
+        own = set(a.ip for a in plan.addresses(HOST, d['bridge'])) | set(a.ip for a in d.get('bridge_addresses') or [])
+        check_subnets(d, d['bridge'], nets, own, defaulted)
         cfg = dict(d, hosts=[dict(h, mac=h['mac'] or stable_mac(h['name'], h['nic'])) for h in d['hosts']])
         text = dnsmasq.render(cfg, d['paths'])
         after = {'bridge': d['bridge'], 'state': 'running', 'config': text.splitlines()[1:]}
@@ -200,18 +248,7 @@ class Dhcp(Kind):
         if not nets:
             raise ParamError('bridge', "bridge '%s' has no IPv4 address; give it one (vnetlab.linux.address, or "
                                        "addresses: in a topology): dnsmasq serves the subnet of that address" % bridge)
-        nets = sorted(nets)
-        if d['range_start'] is not None:
-            start = ipaddress.ip_address(d['range_start'])
-            home = [n for n in nets if start in n]
-            if not home or ipaddress.ip_address(d['range_end']) not in home[0]:
-                raise ParamError('range_start', '%s-%s is not inside a subnet of bridge %s (%s)'
-                                 % (d['range_start'], d['range_end'], bridge, ', '.join(str(n) for n in nets)))
-        for param, ip in [('router', d['router'])] + [('hosts', h['ip']) for h in d['hosts']]:
-            if ip and not any(ipaddress.ip_address(ip) in n for n in nets):
-                raise ParamError(param, '%s is not inside a subnet of bridge %s (%s)'
-                                 % (ip, bridge, ', '.join(str(n) for n in nets)))
-        return nets
+        return sorted(nets)
 
     @staticmethod
     def _plan_absent(plan, d, local, before):

@@ -50,6 +50,22 @@ def localnet(ifname):
     return 'net.ipv4.conf.%s.route_localnet' % ifname
 
 
+def check_target(address, interfaces):
+    """The forward's target against the host's interfaces (pure): [(name, ip_interface)], live or declared.
+    A target that is the host's own address, or the network or broadcast address of a subnet the host is
+    on, is no guest: the forward could never reach one."""
+    ip = ipaddress.ip_address(address)
+    for name, iface in interfaces:
+        net = iface.network
+        if iface.ip == ip:
+            raise ParamError('to_address', "%s is the host's own address on '%s'; give the address of the guest "
+                                           'behind it (on %s)' % (ip, name, net))
+        if iface.version == 4 and net.prefixlen < 31 and ip in (net.network_address, net.broadcast_address):
+            raise ParamError('to_address', "%s is the %s address of %s (on '%s'), not a guest's; give a host "
+                                           'address inside it' % (ip, 'network' if ip == net.network_address
+                                                                  else 'broadcast', net, name))
+
+
 class PortForward(Kind):
     name = 'port_forward'
     OPTIONS = OPTIONS
@@ -124,6 +140,8 @@ class PortForward(Kind):
         uplink = local['uplink']
         if plan.link(HOST, uplink) is None and (HOST, uplink) not in plan.declared:
             raise ParamError('in_interface', "'%s' does not exist on the host" % uplink)
+        check_target(d['to_address'], [(name, a) for name in sorted(plan.links(HOST))
+                                       for a in plan.addresses(HOST, name) if a.version == 4])
         want = {'protocol': d['protocol'], 'port': d['port'], 'in_interface': uplink, 'to_address': d['to_address'],
                 'to_port': d['to_port'], 'from_host': d['from_host'], 'lab': d.get('lab')}
         backend = local['backend']

@@ -109,8 +109,41 @@ def set_attrs(plan, netns, name, link, mtu=None, master=None, master_param='mast
         kwargs = dict(attrs)
         if 'master' in kwargs:
             kwargs['master'] = visit.index(kwargs['master'])
+            if link is not None and len(kwargs) > 1:
+                # a link that was there: its master first, alone - the kernel applies a request's flags
+                # before its master, and a refused master must leave the link as it was
+                visit.ipr.link('set', index=visit.index(name), master=kwargs.pop('master'))
         visit.ipr.link('set', index=visit.index(name), **kwargs)
-    return plan.add(Op(action, do, netns=netns, phase=phase_of(netns)))
+    return plan.add(Op(action, do, undo=_restore(plan, netns, name, link, attrs), netns=netns,
+                       phase=phase_of(netns)))
+
+
+def _restore(plan, netns, name, link, attrs):
+    """The undo of set_attrs on a link that existed (an adopted veth end moved to a bridge, a port set up, an
+    MTU changed): its MTU, master and state as found. A link this run made goes with its creation's undo; the
+    mark stays on a link of ours."""
+    if link is None:
+        return None
+    old = {}
+    if 'mtu' in attrs:
+        old['mtu'] = link['mtu']
+    if 'state' in attrs:
+        old['state'] = 'down'
+    old_master = plan.name_of(netns, link['master']) if link['master'] else None
+    if 'master' in attrs:
+        old['master'] = old_master
+    if not old:
+        return None
+
+    def undo(visit):
+        found = visit.ipr.link_lookup(ifname=name)
+        if not found:
+            return
+        kwargs = dict(old)
+        if 'master' in kwargs:
+            kwargs['master'] = visit.index(kwargs['master']) if kwargs['master'] else 0
+        visit.ipr.link('set', index=found[0], **kwargs)
+    return undo
 
 
 def require_kind(param, netns, name, link, kind):
