@@ -124,4 +124,3 @@ class ActionModule(ActionBase):
         result.update(changed=False, msg="topology '%s' is valid (checked on the controller: nothing on the host "
                                          'was read or changed)' % data.get('lab'))
         return result
-
