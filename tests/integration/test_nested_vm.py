@@ -39,6 +39,8 @@ def residue(names, guest):
     for table in ('filter', 'nat'):
         rules = subprocess.run(['iptables', '-t', table, '-S'], capture_output=True, text=True, check=True).stdout
         found += ['iptables rule ' + r for r in rules.splitlines() if 'vnetlab' in r]
+    holds = '/run/vnetlab/sysctl'
+    found += ['sysctl hold ' + h for h in (os.listdir(holds) if os.path.isdir(holds) else []) if names('') in h]
     for base in ('/run/vnetlab/guests/' + guest, '/var/lib/vnetlab/guests/' + guest,
                  '/run/vnetlab/dhcp/' + names('br')):
         if os.path.exists(base):

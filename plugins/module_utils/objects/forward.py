@@ -182,9 +182,12 @@ class PortForward(Kind):
         if forwarding and holder in sysctl.Held(FORWARD, None).holders():
             plan.add(sysctl.release_op(FORWARD, holder=holder, phase=phase))
         if loopback and f['from_host']:
-            ifname = PortForward._via(plan, f['to_address'], {})
-            if ifname and holder in sysctl.Held(localnet(ifname), None).holders():
-                plan.add(sysctl.release_op(localnet(ifname), holder=holder, phase=phase))
+            # the holds say which interface's route_localnet this forward set: its bridge may be gone already,
+            # or be deleted by the same plan (a lab on its way down), so the address no longer leads to it
+            for name, netns, held_by in sysctl.every_hold():
+                if netns is None and held_by == holder and name.startswith('net.ipv4.conf.') \
+                        and name.endswith('.route_localnet'):
+                    plan.add(sysctl.release_op(name, holder=holder, phase=phase))
 
     def _hold_localnet(self, plan, d, holder):
         ifname = self._via(plan, d['to_address'], d)
