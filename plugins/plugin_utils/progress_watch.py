@@ -39,7 +39,11 @@ display = Display()
 
 # async_wrapper kills a job that runs longer: a safety net only, the module bounds its own waits
 JOB_LIMIT = 86400
-POLL_FIRST, POLL_EVERY = 0.2, 1.0  # a short job is seen finished soon; a long one costs a command a second
+# A short job is seen finished soon; a long one is polled less and less often, up to every POLL_MAX seconds:
+# each poll is a command with become on the host (sudo, a shell), which on an emulated host costs about a
+# second of CPU - polled every second, it took a whole vCPU from the guests booting there. Lines are printed
+# every 10 s, so polls 5 s apart lose nothing.
+POLL_FIRST, POLL_GROWTH, POLL_MAX = 0.2, 1.5, 5.0
 POLL_FAILURES = 10  # consecutive failed polls (a connection that dropped) before the task fails
 SEPARATOR = '--vnetlab-job--'
 # how long a step lasts before it is shown; the tests shorten it, so that a guest that boots fast is shown too
@@ -153,7 +157,7 @@ class RemoteJob:
         delay, failures = POLL_FIRST, 0
         while True:
             time.sleep(delay)
-            delay = POLL_EVERY
+            delay = min(max(delay * POLL_GROWTH, 1.0), POLL_MAX)
             try:
                 out = self._command(command)
             except AnsibleError as e:  # as Ansible's own polling: a poll may fail, the job goes on
