@@ -4,22 +4,10 @@ static lease is the bridge's address, a port forward to the host's own address. 
 parameter, and the host - namespaces, links, nftables, /run/vnetlab, ip_forward - is as it was."""
 import os
 import subprocess
-import uuid
 
-import pytest
-
-from conftest import Names, ip, ipj
+from conftest import ip, ipj
 
 SUBNET = '10.74.1'
-
-
-@pytest.fixture
-def h10():
-    """Names of this helper's own prefix (h10...), removed afterwards even when the test fails."""
-    n = Names()
-    n.tag = 'h10' + uuid.uuid4().hex[:4]
-    yield n
-    n.cleanup()
 
 
 def host_state():
@@ -33,22 +21,22 @@ def host_state():
             ruleset, run_files(), forward)
 
 
-def test_a_lab_whose_dhcp_range_holds_the_bridge_address_changes_nothing(run09, h10):
-    lab = {'lab': h10('lab'), 'namespaces': [h10('ns')],
-           'bridges': [{'name': h10('br'), 'addresses': [SUBNET + '.1/24']}],
-           'veths': [{'name': h10('v'), 'netns': h10('ns'), 'addresses': [SUBNET + '.2/24'], 'peer': h10('vp'),
-                      'peer_master': h10('br')}],
-           'dhcp': [{'bridge': h10('br'), 'range_start': SUBNET + '.1', 'range_end': SUBNET + '.50'}],
+def test_a_lab_whose_dhcp_range_holds_the_bridge_address_changes_nothing(run09, names):
+    lab = {'lab': names('lab'), 'namespaces': [names('ns')],
+           'bridges': [{'name': names('br'), 'addresses': [SUBNET + '.1/24']}],
+           'veths': [{'name': names('v'), 'netns': names('ns'), 'addresses': [SUBNET + '.2/24'], 'peer': names('vp'),
+                      'peer_master': names('br')}],
+           'dhcp': [{'bridge': names('br'), 'range_start': SUBNET + '.1', 'range_end': SUBNET + '.50'}],
            'nat': [{'source': SUBNET + '.0/24', 'out_interface': 'lo'}]}
     before = host_state()
     msg = run09.fails('topology', definition=lab)
     assert msg.startswith('definition: dhcp[0].range_start:'), msg
-    assert 'the address of bridge %s itself' % h10('br') in msg, msg
+    assert 'the address of bridge %s itself' % names('br') in msg, msg
     assert host_state() == before
 
 
-def test_a_static_lease_on_the_bridge_address_and_a_forward_to_the_host_change_nothing(run09, h10):
-    br = h10('br')
+def test_a_static_lease_on_the_bridge_address_and_a_forward_to_the_host_change_nothing(run09, names):
+    br = names('br')
     run09.ok('bridge', name=br)
     run09.ok('address', interface=br, addresses=[SUBNET + '.1/24'])
     before = host_state()
