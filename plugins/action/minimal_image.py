@@ -9,22 +9,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.plugins.action import ActionBase
-from ansible_collections.vnetlab.linux.plugins.plugin_utils import progress_watch
+from ansible_collections.vnetlab.linux.plugins.plugin_utils.progress_watch import ProgressAction
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _supports_async = True  # async: as any module (progress_watch.execute)
+class ActionModule(ProgressAction):
+    MODULE = 'vnetlab.linux.minimal_image'
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        task_vars = task_vars or {}
-        args = dict(self._task.args)
+    def progress(self, args):
         dest = args.get('dest')
-        host = task_vars.get('inventory_hostname', 'localhost')
         # the key of the module's run (objects/base.py Kind.lock for the image kind)
-        result.update(progress_watch.execute(self, 'vnetlab.linux.minimal_image', args, task_vars,
-                                             'image/host/%s' % dest, '%s: image %s' % (host, dest),
-                                             remote=args.get('state', 'present') == 'present'))
-        return result
+        return 'image/host/%s' % dest, 'image %s' % dest, args.get('state', 'present') == 'present'

@@ -9,22 +9,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.plugins.action import ActionBase
-from ansible_collections.vnetlab.linux.plugins.plugin_utils import progress_watch
+from ansible_collections.vnetlab.linux.plugins.plugin_utils.progress_watch import ProgressAction
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _supports_async = True  # async: as any module (progress_watch.execute)
+class ActionModule(ProgressAction):
+    MODULE = 'vnetlab.linux.qemu_guest'
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        task_vars = task_vars or {}
-        args = dict(self._task.args)
+    def progress(self, args):
         name = args.get('name')
-        host = task_vars.get('inventory_hostname', 'localhost')
         # the key of the module's run (objects/guest.py Guest.lock); only a start waits long (for the boot)
-        result.update(progress_watch.execute(self, 'vnetlab.linux.qemu_guest', args, task_vars, 'guest/%s' % name,
-                                             '%s: guest %s' % (host, name),
-                                             remote=args.get('state', 'running') == 'running'))
-        return result
+        return 'guest/%s' % name, 'guest %s' % name, args.get('state', 'running') == 'running'

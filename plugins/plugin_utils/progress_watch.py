@@ -31,6 +31,7 @@ import threading
 import time
 
 from ansible.errors import AnsibleError
+from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 from ansible.vars.clean import remove_internal_keys
 from ansible_collections.vnetlab.linux.plugins.module_utils import progress
@@ -225,3 +226,25 @@ def job_finished(status):
     """As async_status decides: the job file exists, and it is the module's result rather than the
     placeholder that async_wrapper writes first ({"started": 1, "finished": 0, ...})."""
     return isinstance(status, dict) and ('started' not in status or bool(status.get('finished')))
+
+
+class ProgressAction(ActionBase):
+    """The action plugin of a module that runs as it is, its progress shown while it runs (execute above).
+    A subclass names the module and says, from the task's arguments, its run's key, how its lines begin,
+    and whether the run can be long (worth a background job on a remote host)."""
+    TRANSFERS_FILES = False
+    _supports_async = True  # async: as any module (execute)
+    MODULE = None
+
+    def progress(self, args):
+        """-> (the key of the module's run, what its lines name, whether it can be long)"""
+        raise NotImplementedError
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        task_vars = task_vars or {}
+        args = dict(self._task.args)
+        key, what, slow = self.progress(args)
+        host = task_vars.get('inventory_hostname', 'localhost')
+        result.update(execute(self, self.MODULE, args, task_vars, key, '%s: %s' % (host, what), remote=slow))
+        return result
