@@ -25,6 +25,10 @@ def pytest_addoption(parser):
                      help='architecture of the host VM (default arm64, an Ampere host emulated)')
 
 
+def pytest_configure(config):
+    config.addinivalue_line('markers', 'slow: left out of ./run-tests host-arm64 (run by host-arm64-full)')
+
+
 def report(config, line):
     capture = config.pluginmanager.getplugin('capturemanager')
     with capture.global_and_fixture_disabled():

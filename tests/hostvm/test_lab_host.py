@@ -2,7 +2,10 @@
 needs (through the VM's only way out, a proxy to the Debian mirror), converges, verifies by ping,
 converges again with changed=0, and tears down leaving the VM as it found it.
 
-The tests share one VM and run in order; each leaves the VM clean for the next."""
+The tests share one VM and run in order; each leaves the VM clean for the next. Those marked `slow` add
+what the local stages already prove on this host's kernel (scenario B over SSH: test_remote_ssh; a reboot:
+test_reboot and test_persistent) and cost most of the stage's time under emulation: `./run-tests host-arm64`
+leaves them out, `./run-tests host-arm64-full` runs them too."""
 import json
 import os
 import re
@@ -10,6 +13,7 @@ import subprocess
 import time
 import uuid
 
+import pytest
 import yaml
 
 import host_vm
@@ -51,6 +55,7 @@ def test_scenario_a_installs_its_packages_through_the_mirror_only(vm, timed):
     assert not [s for s, _h in fetched if s == '403'], 'the VM asked the proxy for something else'
 
 
+@pytest.mark.slow
 def test_scenario_b(vm, timed):
     converge_twice_then_down(vm, timed, 'bridge.yml', {}, 'Scenario B is up')
 
@@ -82,6 +87,7 @@ def on_guest(vm, command):
     return proc.stdout
 
 
+@pytest.mark.slow
 def test_a_persistent_lab_comes_back_after_a_reboot_with_its_disk(vm, timed, tmp_path):
     """Scenario C as a topology file, persistent: converged, verified, rebooted - a systemd unit re-applies
     the lab at boot and the guest's disk keeps what it wrote -, re-run with changed=0, torn down."""
