@@ -30,7 +30,8 @@ def test_aarch64_minimal_guest_under_tcg(run09, names, tmp_path):
                            append='console=ttyAMA0 quiet vnetlab.ip=10.79.0.6/24 vnetlab.gw=10.79.0.1',
                            nics=[{'bridge': br, 'tap': names('tap')}], wait_for=image['ready_regex'],
                            wait_timeout=240, stop_timeout=1)
-        assert 'virt,accel=tcg' in started['argv'] and 'max' in started['argv']
+        # the default CPU: pointer authentication with QEMU's cheap algorithm
+        assert 'virt,accel=tcg' in started['argv'] and 'max,pauth-impdef=on' in started['argv']
         assert run09.ok('guest_command', name=guest, command='uname -m')['stdout'].strip() == 'aarch64'
         run09.ok('ping', targets=['10.79.0.6'], count=2)
     finally:

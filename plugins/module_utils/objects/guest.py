@@ -182,7 +182,9 @@ class Guest(Kind):
             accel, reason = recorded['accel'], 'chosen when the guest was first started'
         else:
             accel, reason = qemu.resolve_accel(arch, d['accel'], d['kernel'])
-        cpu = d['cpu'] or ('host' if accel == 'kvm' else 'max')
+        cpu = d['cpu'] or qemu.default_cpu(arch, accel)
+        if not d['cpu'] and recorded.get('cpu') == 'max' and recorded.get('accel') == accel == 'tcg':
+            cpu = 'max'  # started before the aarch64 default changed: keep it, a re-run must not restart it
         firmware = d['firmware']
         if arch == 'aarch64' and d['image'] and not d['kernel'] and not firmware:
             firmware = next((f for f in qemu.AARCH64_FIRMWARE if os.path.exists(f)), None)
