@@ -19,7 +19,9 @@ description:
   - The format follows the file name - C(.dot), C(.svg), C(.png) (these two need Graphviz's C(dot)),
     C(.mmd) or C(.md) (Mermaid, for Markdown). C(changed) only when the file's content changes.
   - With O(src) or O(definition) it draws a topology instead - the lab as it will be, before anything is
-    built. Nothing is read from the kernel then, and neither root nor pyroute2 is needed.
+    built. Nothing is read from the kernel then, and neither root nor pyroute2 is needed. A topology that
+    names hosts (docs/multihost.md) is drawn as the whole lab - a box per host, each with its own part and
+    its tunnel links, joined across hosts by dashed VXLAN edges.
   - With O(hosts) (or O(facts)) it draws a lab over several hosts (docs/multihost.md) from the facts
     M(vnetlab.linux.lab_facts) gathered on each - one box per host holding its links, namespaces and guests,
     and the VXLAN tunnels between the hosts as dashed edges. Nothing is read from the kernel then; run it
@@ -131,6 +133,7 @@ from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.command impor
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.diagram import (
     from_topology, to_dot, to_mermaid, whole_lab)
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.facts import gather
+from ansible_collections.vnetlab.linux.plugins.module_utils.lab.hosts import is_multihost, planned_parts
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import normalize
 from ansible_collections.vnetlab.linux.plugins.module_utils.ownership import write_atomic
 
@@ -175,7 +178,11 @@ def drawn(module):
         return whole_lab(_data(module.params['facts'], 'facts'), module.params['owned_only'])
     definition = module.params['definition']
     if definition is not None:
-        return from_topology(normalize(_data(definition, 'definition'), source='definition'))
+        data = _data(definition, 'definition')
+        if is_multihost(data):  # a box per host, its tunnels joined across hosts
+            return {'hosts': dict((host, from_topology(normalize(part, source='definition')))
+                                  for host, part in planned_parts(data).items())}
+        return from_topology(normalize(data, source='definition'))
     preflight(module)
     return gather(module.params['namespaces'], module.params['owned_only'])
 

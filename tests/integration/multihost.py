@@ -33,6 +33,7 @@ hostname "$1"
 ip link set lo up
 read go
 ip addr add "$2/24" dev eth0
+[ -z "$4" ] || ip addr add "$4/64" dev eth0 nodad
 ip link set eth0 up
 exec /usr/sbin/sshd -D -e -f "$3"
 '''
@@ -41,6 +42,7 @@ exec /usr/sbin/sshd -D -e -f "$3"
 class SshHost:
     def __init__(self, name, address, proc, port_link):
         self.name, self.address, self.proc, self.port_link = name, address, proc, port_link
+        self.address6 = None
 
     @property
     def pid(self):
@@ -58,8 +60,11 @@ class SshHost:
 class SshHosts:
     """n test hosts on a test bridge; `inventory` is an Ansible inventory (YAML) of them."""
 
-    def __init__(self, tmp_path, tag, n=3):
+    def __init__(self, tmp_path, tag, n=3, ipv6=False):
+        """ipv6: each host also has fd69:13::i/64 on its link (inside its own namespace), and that is its
+        vnetlab_underlay_address: the lab's tunnels run over IPv6."""
         self.tmp, self.tag, self.hosts = tmp_path, tag, []
+        self.ipv6 = ipv6
         self.bridge = tag + 'ul'
         key = tmp_path / 'id'
         subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', str(key)], check=True)
@@ -87,10 +92,11 @@ class SshHosts:
                  '  hosts:']
         for h in self.hosts:
             lines += ['    %s:' % h.name, '      ansible_host: %s' % h.address,
-                      '      vnetlab_underlay_address: %s' % h.address]
+                      '      vnetlab_underlay_address: %s' % (h.address6 or h.address)]
         self.inventory.write_text('\n'.join(lines) + '\n')
 
     def _start(self, name, address):
+        address6 = 'fd69:13::%s' % address.rsplit('.', 1)[1] if self.ipv6 else None
         config = self.tmp / ('sshd_%s' % name)
         config.write_text('\n'.join([
             'Port 22', 'ListenAddress %s' % address, 'HostKey %s' % (self.tmp / 'hostkey'),
@@ -98,11 +104,12 @@ class SshHosts:
             'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'UsePAM no', 'StrictModes no',
             'PidFile none', 'Subsystem sftp internal-sftp', '']))
         proc = subprocess.Popen(['unshare', '--mount', '--net', '--uts', '--propagation', 'private', '--fork',
-                                 'sh', '-c', HOST_SCRIPT, 'sh', name, address, str(config)],
+                                 'sh', '-c', HOST_SCRIPT, 'sh', name, address, str(config), address6 or ''],
                                 stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                 stderr=open(self.tmp / ('%s.log' % name), 'wb'), start_new_session=True)
         port = '%sp%s' % (self.tag, name[-1])
         host = SshHost(name, address, proc, port)
+        host.address6 = address6
         self.hosts.append(host)  # from here on, close() takes it down
         mine = os.readlink('/proc/self/ns/net')
         deadline = time.time() + 10

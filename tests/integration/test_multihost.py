@@ -132,6 +132,35 @@ def test_a_lab_across_three_hosts(hosts, names):
     assert changed == {h1.name: 0, h2.name: 0, h3.name: 0}
 
 
+def test_a_lab_over_an_ipv6_underlay(tmp_path, names):
+    """The same lab with every host's vnetlab_underlay_address an IPv6 one: the tunnels run over IPv6 (local6,
+    IPv6 flood entries), the ports give up 70 bytes, not 50, and full-sized frames cross."""
+    if not available():
+        pytest.skip('needs openssh-server and util-linux (unshare, nsenter)')
+    tag = names('')
+    hosts = SshHosts(tmp_path, tag, ipv6=True)
+    try:
+        changed, _out = play(hosts, topology(tag))
+        assert changed == dict((h.name, 1) for h in hosts.hosts)
+        for host in hosts.hosts:
+            (vx,) = vxlan_links(host)
+            info = vx['linkinfo']['info_data']
+            assert info.get('local6', info.get('local')) == host.address6 and vx['mtu'] == 1430
+            flood = sorted(e['dst'] for e in json.loads(host.run('bridge', '-j', 'fdb', 'show', 'dev', vx['ifname']))
+                           if e['mac'] == '00:00:00:00:00:00')
+            assert flood == sorted(h.address6 for h in hosts.hosts if h is not host)
+        h1 = hosts.hosts[0]
+        assert json.loads(h1.run('ip', '-j', 'link', 'show', tag + 'va'))[0]['mtu'] == 1430
+        h1.run('ip', 'netns', 'exec', tag + 'a', 'ping', '-c', '1', '-W', '3', '-M', 'do', '-s', '1402', '10.70.13.3')
+        changed, _out = play(hosts, topology(tag))
+        assert sum(changed.values()) == 0
+        changed, _out = play(hosts, topology(tag), lab_state='absent')
+        for host in hosts.hosts:
+            assert sorted(x['ifname'] for x in json.loads(host.run('ip', '-j', 'link', 'show'))) == ['eth0', 'lo']
+    finally:
+        hosts.close()
+
+
 def check_diagram(hosts, tag):
     """lab_facts on each host, then one diagram of the whole lab written on the controller: a box per host
     with its namespaces inside, the tunnels between the hosts' VXLAN links as edges."""

@@ -8,6 +8,7 @@ import pytest
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.diagram import (
     from_topology, lab_model, model, to_dot, to_mermaid, whole_lab)
+from ansible_collections.vnetlab.linux.plugins.module_utils.lab.hosts import planned_parts
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import normalize
 
 
@@ -200,3 +201,26 @@ def test_whole_lab_checks_its_input_and_keeps_everything_on_request():
         whole_lab({'h1': THREE['h1'], 'h2': {'changed': False}})
     everything = whole_lab(THREE, owned_only=False)['hosts']
     assert 'eth0' in everything['h1']['host']['links'] and 'theirs' in everything['h1']['netns']
+
+
+MULTIHOST = """
+lab: mh
+default_host: h2
+namespaces: [{name: a, host: h1}, {name: c, host: h3}, b]
+bridges: [{name: lan, hosts: [h1, h2, h3], addresses: [10.70.0.254/24]}]
+veths:
+  - {name: eth0, netns: a, addresses: [10.70.0.1/24], peer: va, peer_master: lan}
+  - {name: eth0, netns: c, addresses: [10.70.0.3/24], peer: vc, peer_master: lan}
+  - {name: eth0, netns: b, addresses: [10.70.0.2/24], peer: vb, peer_master: lan}
+"""
+
+
+def test_a_multihost_file_is_drawn_whole_before_it_is_built():
+    parts = planned_parts(yaml.safe_load(MULTIHOST))
+    assert sorted(parts) == ['h1', 'h2', 'h3']
+    dot = to_dot({'hosts': dict((h, from_topology(normalize(p))) for h, p in parts.items())})
+    for host, ns in (('h1', 'a'), ('h2', 'b'), ('h3', 'c')):
+        assert 'subgraph "cluster:%s/netns:%s"' % (host, ns) in dot
+    # the tunnels' addresses are unknown before the build: the hosts' links of one VNI are joined
+    tunnels = re.findall(r'"(h\d)/host/vx\d+" -- "(h\d)/host/vx\d+" \[label="VXLAN', dot)
+    assert sorted(tunnels) == [('h1', 'h2'), ('h1', 'h3'), ('h2', 'h3')]

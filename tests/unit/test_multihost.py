@@ -168,8 +168,25 @@ def test_underlay_address_from_host_variables():
     assert underlay_address({'ansible_default_ipv4': {'address': '10.69.0.8'}, 'ansible_host': 'h'}) == '10.69.0.8'
     assert underlay_address({'ansible_host': '10.69.0.9'}) == '10.69.0.9'
     assert underlay_address({'ansible_host': 'lab1.example'}) is None
+    assert underlay_address({'vnetlab_underlay_address': 'fd69:0::7'}) == 'fd69::7'  # the kernel's spelling
     with pytest.raises(TopologyError):
         underlay_address({'vnetlab_underlay_address': 'nope'})
+
+
+UNDERLAY6 = {'h1': 'fd69::1', 'h2': 'fd69::2', 'h3': 'fd69::3'}
+
+
+def test_an_ipv6_underlay_takes_20_more_bytes_of_the_mtu():
+    p1 = part('h1', underlay=UNDERLAY6)
+    (vx,) = p1['vxlans']
+    assert (vx['local'], vx['remotes'], vx['mtu']) == ('fd69::1', ['fd69::2', 'fd69::3'], 1430)
+    assert [v.get('mtu') for v in p1['veths']] == [1430]
+    topo = normalize(p1)  # the part is a valid single-host topology
+    assert topo['vxlans'][0]['remotes'] == ['fd69::2', 'fd69::3']
+
+
+def test_underlay_addresses_of_both_versions_are_refused():
+    assert 'of both IP versions' in fails(LAB, underlay=dict(UNDERLAY6, h3='10.69.0.3'))
 
 
 def test_a_vxlan_entry_is_checked_like_the_other_links():
@@ -178,7 +195,8 @@ def test_a_vxlan_entry_is_checked_like_the_other_links():
     assert topo['vxlans'][0]['remotes'] == ['10.69.0.2', '10.69.0.3'] and topo['vxlans'][0]['local'] is None
     for entry, message in (("{name: vx7, vni: 0}", 'vxlans[0].vni: a VNI is a number'),
                            ("{name: br0, vni: 7}", "interface 'br0' in the host namespace is already declared"),
-                           ("{name: vx7, vni: 7, remotes: [fd00::1]}", 'vxlans[0].remotes:'),
+                           ("{name: vx7, vni: 7, local: 10.0.0.1, remotes: [fd00::1]}", 'one IP version'),
+                           ("{name: vx7, vni: 7, remotes: [239.1.1.1]}", 'not a unicast address'),
                            ("{name: vx7, vni: 7, local: 10.0.0.1, remotes: [10.0.0.1]}", "own underlay address")):
         with pytest.raises(TopologyError) as e:
             normalize(*load_yaml(base + "  - " + entry + "\n"))

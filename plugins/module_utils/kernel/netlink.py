@@ -341,7 +341,7 @@ def link_view(msg):
         view['vlan_filtering'] = bool(data.get_attr('IFLA_BR_VLAN_FILTERING'))
     if kind == 'vxlan' and data is not None:
         view['vni'] = data.get_attr('IFLA_VXLAN_ID')
-        view['local'] = data.get_attr('IFLA_VXLAN_LOCAL')
+        view['local'] = data.get_attr('IFLA_VXLAN_LOCAL') or data.get_attr('IFLA_VXLAN_LOCAL6')
         view['port'] = data.get_attr('IFLA_VXLAN_PORT')
     return view
 

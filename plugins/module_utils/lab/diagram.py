@@ -164,6 +164,9 @@ def from_topology(topo):
                 ('name', 'netns', 'master', 'addresses', 'peer', 'peer_netns'),
                 ('peer', 'peer_netns', 'peer_master', 'peer_addresses', 'name', 'netns')):
             links_of(v[ns])[v[end]] = _planned('veth', v[addrs], v[master], peer=v[peer], peer_netns=v[peer_ns])
+    for x in topo.get('vxlans') or []:
+        host[x['name']] = _planned('vxlan', master=x['master'], vni=x['vni'], local=x['local'],
+                                   remotes=x['remotes'])
     guests = []
     leases = lab_leases(topo)
     for g in topo['guests']:

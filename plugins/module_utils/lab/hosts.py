@@ -19,7 +19,7 @@ from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces im
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import (
     MULTIHOST_KEYS, PLACEMENT, SECTIONS, TopologyError, normalize)
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.vxlan import (
-    VNI_MAX, VXLAN_OVERHEAD, VXLAN_PORT, ifname)
+    VNI_MAX, VXLAN_PORT, ifname, overhead)
 
 UNDERLAY_MTU = 1500
 
@@ -180,8 +180,9 @@ def part_for(data, host, underlay, positions=None, source=None):
     served = [topo['dhcp'][i] for i in range(len(topo['dhcp'])) if host in place.hosts['dhcp'][i]]
     for item, whole in zip(part.get('dhcp', []), served):
         _whole_segment(item, whole)
-    port_mtu = topo.get('underlay_mtu', UNDERLAY_MTU) - VXLAN_OVERHEAD
+    underlay_mtu = topo.get('underlay_mtu', UNDERLAY_MTU)
     spanning = dict((name, vni) for name, vni in place.vnis.items() if host in place.bridge_hosts[name])
+    port_mtus = {}
     for name, vni in sorted(spanning.items(), key=lambda kv: kv[1]):
         remotes = []
         for other in place.bridge_hosts[name]:
@@ -193,24 +194,48 @@ def part_for(data, host, underlay, positions=None, source=None):
                                                   "the host variable vnetlab_underlay_address for it (or gather its "
                                                   "facts)" % (name, other), positions, source)
             remotes.append(str(address))
+        local = lookup(host)
+        underlay = remotes + ([str(local)] if local else [])
+        if len(set(':' in a for a in underlay)) > 1:
+            raise TopologyError(('bridges',), "bridge '%s' spans hosts whose underlay addresses are of both IP "
+                                              "versions (%s): give every host a vnetlab_underlay_address of one "
+                                              "version" % (name, ', '.join(underlay)), positions, source)
+        port_mtus[name] = port_mtu = underlay_mtu - overhead(underlay[0])  # 50 over IPv4, 70 over IPv6
         entry = {'name': ifname(vni), 'vni': vni, 'master': name, 'mtu': port_mtu, 'port': VXLAN_PORT,
                  'remotes': remotes}
-        local = lookup(host)
         if local:
             entry['local'] = str(local)
         part.setdefault('vxlans', []).append(entry)
+
+    def fit(item, bridge):
+        item['mtu'] = min(item.get('mtu') or port_mtus[bridge], port_mtus[bridge])
     for br in part.get('bridges', []):
         if br.get('netns') is None and br['name'] in spanning:
-            br['mtu'] = min(br.get('mtu') or port_mtu, port_mtu)
+            fit(br, br['name'])
     for v in part.get('veths', []):
-        if any(v.get(ns) is None and v.get(master) in spanning
-               for ns, master in (('netns', 'master'), ('peer_netns', 'peer_master'))):
-            v['mtu'] = min(v.get('mtu') or port_mtu, port_mtu)
+        for ns, master in (('netns', 'master'), ('peer_netns', 'peer_master')):
+            if v.get(ns) is None and v.get(master) in spanning:
+                fit(v, v[master])
+                break
     for g in part.get('guests', []):
         for nic in g.get('nics') or [] if isinstance(g, dict) else []:
             if isinstance(nic, dict) and nic.get('bridge') in spanning:  # its TAP and the guest's interface
-                nic['mtu'] = min(nic.get('mtu') or port_mtu, port_mtu)
+                fit(nic, nic['bridge'])
     return part
+
+
+def planned_parts(data):
+    """{inventory name: its part} of a multi-host topology, for drawing the whole lab before it is built. The
+    hosts' underlay addresses are not known on the controller: each tunnel keeps its VNI and bridge only,
+    which is all a diagram needs to join the hosts' tunnel links."""
+    out = {}
+    for host in Placement(normalize(data)).all_hosts:
+        part = part_for(data, host, lambda _name: 'unknown')
+        for tunnel in part.get('vxlans', []):
+            tunnel.pop('local', None)
+            tunnel['remotes'] = []
+        out[host] = part
+    return out
 
 
 def _whole_segment(item, whole):
@@ -229,8 +254,9 @@ def _strip(section, item):
 
 
 def underlay_address(hostvars):
-    """A host's underlay address from its variables: vnetlab_underlay_address, else the address of its
-    default route from gathered facts, else ansible_host when that is an IPv4 address; None otherwise."""
+    """A host's underlay address from its variables: vnetlab_underlay_address (IPv4 or IPv6), else the IPv4
+    address of its default route from gathered facts, else ansible_host when that is an IP address; None
+    otherwise."""
     hostvars = hostvars or {}
     candidates = [hostvars.get('vnetlab_underlay_address'),
                   (hostvars.get('ansible_default_ipv4') or {}).get('address'),
@@ -242,8 +268,7 @@ def underlay_address(hostvars):
             ip = ipaddress.ip_address(str(value))
         except ValueError:
             if i == 0:
-                raise TopologyError((), "vnetlab_underlay_address %r is not an IPv4 address" % (value,))
+                raise TopologyError((), "vnetlab_underlay_address %r is not an IP address" % (value,))
             continue
-        if ip.version == 4:
-            return str(ip)
+        return str(ip)
     return None

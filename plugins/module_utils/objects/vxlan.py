@@ -23,6 +23,7 @@ from ansible_collections.vnetlab.linux.plugins.module_utils.validate import chec
 
 VXLAN_PORT = 4789  # IANA's
 VXLAN_OVERHEAD = 50  # outer Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8: what a port of a spanning bridge gives up
+VXLAN6_OVERHEAD = 70  # the same over an IPv6 underlay (its header is 40 bytes)
 VNI_MAX = (1 << 24) - 1
 
 OPTIONS = dict(
@@ -50,11 +51,26 @@ def check_vni(param, vni):
     return vni
 
 
-def _ipv4(param, text):
+def overhead(address):
+    """What a port of a spanning bridge gives up to the tunnel, by the underlay's IP version."""
+    return VXLAN6_OVERHEAD if ':' in str(address) else VXLAN_OVERHEAD
+
+
+def underlay_ip(param, text):
+    """An underlay address, IPv4 or IPv6, in the kernel's own spelling (compressed IPv6) so that what
+    is read back compares equal."""
     ip = parse_address(param, text)
-    if ip.version != 4:
-        raise ParamError(param, "'%s': the underlay is IPv4 (VXLAN over IPv6 is not supported yet)" % text)
+    if ip.is_multicast or ip.is_unspecified:
+        raise ParamError(param, "'%s' is not a unicast address; the underlay is unicast (head-end replication)"
+                         % text)
     return str(ip)
+
+
+def _one_family(local, remotes):
+    families = set(':' in a for a in ([local] if local else []) + remotes)
+    if len(families) > 1:
+        raise ParamError('remotes', 'the local address and the remotes are one IP version, IPv4 or IPv6; '
+                                    'got %s' % ', '.join(([local] if local else []) + remotes))
 
 
 class Vxlan(Kind):
@@ -70,8 +86,9 @@ class Vxlan(Kind):
             check_ifname('master', d['master'])
         if not 1 <= d['port'] <= 65535:
             raise ParamError('port', 'a UDP port is 1-65535; got %d' % d['port'])
-        d['local'] = None if d['local'] is None else _ipv4('local', d['local'])
-        d['remotes'] = sorted(set(_ipv4('remotes', r) for r in d.get('remotes') or []))
+        d['local'] = None if d['local'] is None else underlay_ip('local', d['local'])
+        d['remotes'] = sorted(set(underlay_ip('remotes', r) for r in d.get('remotes') or []))
+        _one_family(d['local'], d['remotes'])
         if d['local'] is not None and d['local'] in d['remotes']:
             raise ParamError('remotes', '%s is this host\'s own underlay address (local)' % d['local'])
         d['netns'] = HOST
@@ -119,6 +136,11 @@ class Vxlan(Kind):
                                       'local (in a lab: the host variable vnetlab_underlay_address)')
         if local in d['remotes']:
             raise ParamError('remotes', "%s is this host's own underlay address" % local)
+        if d['local'] is None and d['remotes'] and (':' in d['remotes'][0]) != (':' in local):
+            raise ParamError('local', "the remotes are IPv%d and this host's default route leaves from %s: give "
+                                      "local, this host's own IPv%d underlay address (in a lab: the host variable "
+                                      "vnetlab_underlay_address)" % ((6, local, 6) if ':' in d['remotes'][0]
+                                                                     else (4, local, 4)))
         if link is not None and link['kind'] != 'vxlan':
             links.in_the_way(plan, HOST, name, link, 'vxlan', 'name')
             link = None
@@ -133,7 +155,8 @@ class Vxlan(Kind):
                 plan.replaced.add((HOST, name))
                 link = None
         if link is None:
-            attrs = dict(vxlan_id=d['vni'], vxlan_local=local, vxlan_port=d['port'], vxlan_learning=1)
+            attrs = dict(vxlan_id=d['vni'], vxlan_port=d['port'], vxlan_learning=1)
+            attrs['vxlan_local6' if ':' in local else 'vxlan_local'] = local
             if d['mtu']:
                 attrs['mtu'] = d['mtu']
             what = (name, d['vni'], local, d['port'], where(HOST))
@@ -151,7 +174,7 @@ class Vxlan(Kind):
                 plan.add(Op("stop flooding to %s through vxlan '%s'" % (remote, name), _fdb('del', name, remote),
                             undo=_fdb('append', name, remote), netns=HOST, phase=PHASE_HOST))
         return {'name': name, 'state': 'present', 'kind': 'vxlan', 'up': True,
-                'mtu': d['mtu'] or (link['mtu'] if link else 1450), 'vni': d['vni'], 'local': local,
+                'mtu': d['mtu'] or (link['mtu'] if link else 1500 - overhead(local)), 'vni': d['vni'], 'local': local,
                 'port': d['port'], 'remotes': list(d['remotes'])}
 
     def returns(self, d, view, local):
