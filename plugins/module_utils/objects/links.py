@@ -7,10 +7,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import errno
+
 from ansible_collections.vnetlab.linux.plugins.module_utils import ownership
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import Op
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import MissingError, ParamError
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import where
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.netlink import NetlinkError
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.base import PHASE_DELETE, phase_of
 
 
@@ -19,7 +22,13 @@ def delete_link(ifname):
     def do(visit):
         idx = visit.ipr.link_lookup(ifname=ifname)
         if idx:
-            visit.ipr.link('del', index=idx[0])
+            try:
+                visit.ipr.link('del', index=idx[0])
+            except NetlinkError as e:
+                # gone between the lookup and the delete: the kernel removes a veth end on its own when the
+                # namespace of its peer goes (asynchronously, after that namespace's removal returned)
+                if e.code != errno.ENODEV:
+                    raise
     return do
 
 
