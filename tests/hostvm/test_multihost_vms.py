@@ -91,8 +91,8 @@ def wait_address(vm, address, timeout=120):
         if ' %s/' % address in vm.ssh('ip -o -4 addr show').stdout:
             return
         time.sleep(2)
-    raise AssertionError('host VM did not take %s: %s' % (address, vm.ssh('networkctl status --no-pager',
-                                                                        check=False).stdout[-2000:]))
+    status = vm.ssh('networkctl status --no-pager', check=False).stdout
+    raise AssertionError('host VM did not take %s: %s' % (address, status[-2000:]))
 
 
 def topology(tag):
