@@ -25,19 +25,9 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, 'tests', 'integration'))
-from multihost import SshHosts  # noqa: E402  (the test hosts)
+from multihost import TOPOLOGY_PLAY, SshHosts  # noqa: E402  (the test hosts)
 
 TIMINGS = '/tmp/vnetlab-multihost-timings.jsonl'
-PLAY = """\
-- hosts: all
-  gather_facts: false
-  tasks:
-    - vnetlab.linux.topology:
-        src: "{{ topo }}"
-        state: "{{ lab_state | default('present') }}"
-"""
-
-
 def topology(n, hosts):
     names = [h.name for h in hosts]
     topo = {'lab': 'bmh', 'bridges': [{'name': 'bmlan', 'hosts': names}], 'namespaces': [], 'veths': []}
@@ -76,7 +66,7 @@ def main():
     rows = []
     try:
         playbook = tmp / 'play.yml'
-        playbook.write_text(PLAY)
+        playbook.write_text(TOPOLOGY_PLAY)
         for label, hosts in (('1 host x %d' % args.n, test_hosts.hosts[:1]),
                              ('3 hosts x %d' % (args.n // 3), test_hosts.hosts)):
             topo_path = tmp / 'lab.json'

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -24,15 +25,10 @@ import debian_image
 import host_vm
 from conftest import ROOT, residue
 
+sys.path.append(os.path.join(ROOT, 'tests', 'integration'))  # appended: `conftest` above stays this stage's
+from multihost import TOPOLOGY_PLAY  # noqa: E402  (the same play as the lightweight test hosts')
+
 LAN = '10.69.14.%d'
-PLAY = """\
-- hosts: all
-  gather_facts: false
-  tasks:
-    - vnetlab.linux.topology:
-        src: "{{ topo }}"
-        state: "{{ lab_state | default('present') }}"
-"""
 
 
 def ip(*args, check=True):
@@ -111,7 +107,7 @@ def play(inventory, work, topo, **extra):
         yaml.safe_dump(topo, f)
     book = os.path.join(work, 'play.yml')
     with open(book, 'w') as f:
-        f.write(PLAY)
+        f.write(TOPOLOGY_PLAY)
     proc = subprocess.run(['ansible-playbook', '-i', inventory, book, '-e', json.dumps(dict(extra, topo=path))],
                           cwd=ROOT, capture_output=True, text=True, check=False, timeout=3600,
                           env=dict(os.environ, ANSIBLE_FORCE_COLOR='0', ANSIBLE_FORKS='3'))

@@ -22,6 +22,18 @@ STATE_DIR = '/var/lib/vnetlab'
 SUBNET = '10.69.13'
 CONTROLLER = SUBNET + '.254'
 
+# One play over the inventory applies the topology file -e topo=... (each host its part), as a user's would:
+# the tests of labs across hosts (test hosts and host VMs) and benchmarks/multihost.py run it
+TOPOLOGY_PLAY = """\
+- hosts: all
+  gather_facts: false
+  tasks:
+    - vnetlab.linux.topology:
+        src: "{{ topo }}"
+        state: "{{ lab_state | default('present') }}"
+        prune: "{{ lab_prune | default(false) }}"
+"""
+
 # runs inside the unshared namespaces (the process is the host): private /run and /var/lib/vnetlab, then
 # waits for its link (moved in from outside), configures it and becomes the host's sshd
 HOST_SCRIPT = r'''

@@ -12,21 +12,11 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from multihost import SshHosts, available
+from multihost import TOPOLOGY_PLAY, SshHosts, available
 
 IMAGE = '/var/cache/vnetlab/images/minimal-x86_64'  # the file system is shared: each test host sees it
 NEEDS_IMAGE = pytest.mark.skipif(not os.path.exists(IMAGE + '/kernel') or not shutil.which('qemu-system-x86_64'),
                                  reason='needs the minimal x86_64 image (vnetlab.linux.minimal_image) and QEMU')
-
-PLAY = """\
-- hosts: all
-  gather_facts: false
-  tasks:
-    - vnetlab.linux.topology:
-        src: "{{ topo }}"
-        state: "{{ lab_state | default('present') }}"
-        prune: "{{ lab_prune | default(false) }}"
-"""
 
 DIAGRAM_PLAY = """\
 - hosts: all
@@ -65,7 +55,7 @@ def topology(tag, with_c=True):
     return topo
 
 
-def play(hosts, topo, *options, text=PLAY, **extra):
+def play(hosts, topo, *options, text=TOPOLOGY_PLAY, **extra):
     path = hosts.tmp / 'lab.yml'
     path.write_text(yaml.safe_dump(topo))
     playbook = hosts.tmp / 'play.yml'
