@@ -72,6 +72,18 @@ options:
   image:
     description: Base disk image (qcow2 or raw). Never written; the guest uses an overlay.
     type: path
+  minimal_image:
+    description:
+      - Boot vnetlab's minimal image (a distribution kernel and a busybox initramfs, see
+        M(vnetlab.linux.minimal_image)) kept in this directory, for example
+        C(/var/cache/vnetlab/images/minimal-x86_64). It sets O(kernel) and O(initrd), O(append) defaults
+        to the image's console, and O(wait_for) to its ready line.
+      - When the directory holds no complete image of this O(arch) made by this release's builder, it is
+        built there (from the distribution's packages, once) before the guest starts. The image is a cache
+        that guests share; it stays when the guest goes (M(vnetlab.linux.minimal_image) removes it).
+      - Exclusive with O(image), O(kernel), O(initrd) and O(firmware).
+    type: path
+    version_added: 0.2.0
   disk_size:
     description: Size of the overlay (for example C(10G)); default the base image's size.
     type: str
@@ -153,8 +165,8 @@ options:
     description:
       - After starting, wait for C(qmp) (QMP answers), C(none), or any other value as a regular
         expression to appear on the serial console log.
+      - Default C(qmp); with O(minimal_image), the image's ready line C(vnetlab-guest-ready).
     type: str
-    default: qmp
   wait_timeout:
     description: Seconds to wait for O(wait_for); on timeout the task fails quoting the end of the serial log.
     type: int
@@ -185,18 +197,16 @@ author:
 '''
 
 EXAMPLES = r'''
-- name: A minimal guest (built by the guest_image role) at 10.16.0.5 on br0
+- name: A minimal guest at 10.16.0.5 on br0 (the image is built on first use, then reused)
   vnetlab.linux.qemu_guest:
     name: vm1
     accel: tcg
     memory: 256M
-    kernel: /var/cache/vnetlab/images/minimal-x86_64/kernel
-    initrd: /var/cache/vnetlab/images/minimal-x86_64/initrd.img
+    minimal_image: /var/cache/vnetlab/images/minimal-x86_64
     append: console=ttyS0 vnetlab.ip=10.16.0.5/24 vnetlab.gw=10.16.0.1
     nics:
       - bridge: br0
         tap: tap0
-    wait_for: vnetlab-guest-ready
     wait_timeout: 120
 
 - name: A cloud image configured by cloud-init

@@ -198,6 +198,27 @@ MANIFEST = 'manifest.json'
 OUR_FILES = ('kernel', 'initrd.img', MANIFEST)
 
 
+def default_kernel_package(arch):
+    return 'linux-image-cloud-%s' % DEB_ARCH[arch]
+
+
+def image_files(dest):
+    """The kernel and initramfs paths of the minimal image in dest (build_minimal writes them there)."""
+    return os.path.join(dest, 'kernel'), os.path.join(dest, 'initrd.img')
+
+
+def ready_manifest(dest, arch, kernel_package=None):
+    """The manifest of a complete minimal image for arch in dest made by this builder (with kernel_package,
+    or with whichever package it was built from when None), else None: missing, half-built, stale."""
+    manifest = read_manifest(dest)
+    if manifest is None or manifest.get('arch') != arch:
+        return None
+    package = kernel_package or manifest.get('kernel_package') or ''
+    if manifest.get('fingerprint') != fingerprint(arch, package):
+        return None
+    return manifest if all(os.path.exists(manifest.get(k) or '') for k in ('kernel', 'initrd')) else None
+
+
 def read_manifest(dest):
     try:
         with open(os.path.join(dest, MANIFEST)) as f:
@@ -238,14 +259,15 @@ def build_minimal(arch, dest, kernel_package):
         made_dest = not os.path.isdir(dest)
         old = read_manifest(dest)
         os.makedirs(dest, exist_ok=True)
+        kernel_path, initrd_path = image_files(dest)
         with open(kernel, 'rb') as f:
-            write_atomic(os.path.join(dest, 'kernel'), f.read(), binary=True)
-        write_atomic(os.path.join(dest, 'initrd.img'), initrd, binary=True)
+            write_atomic(kernel_path, f.read(), binary=True)
+        write_atomic(initrd_path, initrd, binary=True)
         # the manifest comes last: a build killed half-way leaves none, and the next run builds again;
         # it also lists the files we wrote, the only ones state=absent removes
         manifest = {'arch': arch, 'kernel_package': kernel_package, 'kernel_version': version,
                     'modules': modules, 'fingerprint': fingerprint(arch, kernel_package),
-                    'kernel': os.path.join(dest, 'kernel'), 'initrd': os.path.join(dest, 'initrd.img'),
+                    'kernel': kernel_path, 'initrd': initrd_path,
                     'console': console_for(arch), 'ready_regex': READY_MARK, 'files': list(OUR_FILES),
                     'made_dest': made_dest or bool(old and old.get('made_dest'))}
         write_atomic(os.path.join(dest, MANIFEST), json.dumps(manifest, indent=1, sort_keys=True))

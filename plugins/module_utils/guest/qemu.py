@@ -84,7 +84,7 @@ def stable_mac(name, index):
 
 def file_id(path):
     """Changes when the file is replaced or rewritten (a rebuilt kernel means a restart)."""
-    if not path:
+    if not path or not os.path.exists(path):  # a minimal image not built yet (check mode)
         return None
     st = os.stat(path)
     return '%d-%d' % (st.st_size, int(st.st_mtime))

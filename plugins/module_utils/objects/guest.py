@@ -16,7 +16,7 @@ import re
 from ansible_collections.vnetlab.linux.plugins.module_utils import ownership
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import Op
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import MissingError, ParamError
-from ansible_collections.vnetlab.linux.plugins.module_utils.guest import qemu
+from ansible_collections.vnetlab.linux.plugins.module_utils.guest import images, qemu
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import locks
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.tap import create_tap
@@ -34,6 +34,7 @@ OPTIONS = dict(
     memory=dict(type='str', default='512M'),
     smp=dict(type='int', default=1),
     image=dict(type='path'),
+    minimal_image=dict(type='path'),
     disk_size=dict(type='str'),
     firmware=dict(type='path'),
     kernel=dict(type='path'),
@@ -54,7 +55,7 @@ OPTIONS = dict(
         mtu=dict(type='int'),
     )),
     restart_on_change=dict(type='bool', default=False),
-    wait_for=dict(type='str', default='qmp'),
+    wait_for=dict(type='str'),
     wait_timeout=dict(type='int', default=300),
     stop_timeout=dict(type='int', default=30),
 )
@@ -115,6 +116,7 @@ class Guest(Kind):
         if d['smp'] < 1:
             raise ParamError('smp', 'must be at least 1')
         running = d['state'] == 'running'
+        self._minimal_image(d)
         for param in ('image', 'kernel', 'initrd', 'firmware'):
             if d[param] and ',' in d[param]:
                 raise ParamError(param, "'%s': a path given to QEMU cannot contain ','" % d[param])
@@ -155,20 +157,40 @@ class Guest(Kind):
                 raise ParamError('wait_for', "'%s' is neither none, qmp nor a valid regex: %s" % (d['wait_for'], e))
         return d
 
+    @staticmethod
+    def _minimal_image(d):
+        """minimal_image: the kernel and initramfs of that image, its console, and its ready line."""
+        dest = d.get('minimal_image')
+        if dest:
+            given = [p for p in ('image', 'kernel', 'initrd', 'firmware') if d[p]]
+            if given:
+                raise ParamError('minimal_image', 'boots the minimal image: give it or %s, not both' % given[0])
+            if not os.path.isabs(dest):
+                raise ParamError('minimal_image', "'%s' must be an absolute path, such as "
+                                                  "/var/cache/vnetlab/images/minimal-%s" % (dest, d['arch']))
+            d['kernel'], d['initrd'] = images.image_files(dest)
+            d['append'] = d['append'] or 'console=%s quiet' % images.console_for(d['arch'])
+        d['wait_for'] = d['wait_for'] or (images.READY_MARK if dest else 'qmp')
+
     def reads(self, d):
         return {HOST: (False, False)}
 
     def read_local(self, d, snapshot):
         """The guest's process and files, and (to run it) the configuration its command line is made of."""
         paths = d['paths']
+        # a minimal image that is missing or stale is built before the guest starts (unless the guest runs)
+        build = bool(d.get('minimal_image') and d['state'] == 'running'
+                     and not images.ready_manifest(d['minimal_image'], d['arch']))
         for param in ('image', 'kernel', 'initrd', 'firmware'):  # on the lab host, not where a topology is read
+            if build and param in ('kernel', 'initrd'):
+                continue
             if d[param] and d['state'] == 'running' and not os.path.isfile(d[param]):
                 raise MissingError(param, "'%s' does not exist (or is not a file)" % d[param])
         recorded = qemu.read_config(paths)
         local = {'pid': qemu.read_pid(paths), 'recorded': recorded, 'pids': qemu.find_pids(paths),
                  'lab': ownership.started_by(paths),
                  'run_dir': os.path.isdir(paths.run), 'state_dir': os.path.isdir(paths.state),
-                 'pidfile': os.path.exists(paths.pidfile), 'cfg': None, 'accel_reason': None}
+                 'pidfile': os.path.exists(paths.pidfile), 'cfg': None, 'accel_reason': None, 'build': build}
         if d['state'] == 'running':
             local['cfg'], local['accel_reason'] = self._config(d, recorded)
         return local
@@ -239,11 +261,28 @@ class Guest(Kind):
             # QEMU removes its pid file when it exits normally: this one died (killed, crashed, OOM)
             plan.warnings.append("guest '%s' was not running (its QEMU process had died); starting it again"
                                  % d['name'])
+        starts = restart or not local['pid']
+        if starts and local['build']:
+            self._build_image(plan, d, cfg)
         for nic in d['nic_list']:
             self._tap(plan, nic)
-        if restart or not local['pid']:
+        if starts:
             self._start(plan, d, cfg, fresh=not local['run_dir'] and not local['state_dir'])
         return {'name': d['name'], 'state': 'running', 'config': qemu.recordable(cfg)}
+
+    @staticmethod
+    def _build_image(plan, d, cfg):
+        """The minimal image is a cache that guests share: built under the minimal_image module's lock (the
+        same dest waits), kept when the guest or its lab goes; the guest then records the files built."""
+        dest, arch = d['minimal_image'], d['arch']
+
+        def build(visit):
+            with locks.hold('image/host/' + dest, "the image in '%s'" % dest):
+                if not images.ready_manifest(dest, arch):  # another run may have built it meanwhile
+                    images.build_minimal(arch, dest, images.default_kernel_package(arch))
+            cfg.update(kernel_id=qemu.file_id(cfg['kernel']), initrd_id=qemu.file_id(cfg['initrd']))
+        plan.add(Op("build the minimal %s image in '%s' (once; later runs use it)" % (arch, dest), build, local=True,
+                    slow=True, phase=PHASE_SERVICES))
 
     @staticmethod
     def _tap(plan, nic):

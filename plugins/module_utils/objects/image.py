@@ -31,7 +31,7 @@ class Image(Kind):
     def desired(self, params):
         d = dict(params)
         d['deb_arch'] = images.DEB_ARCH[d['arch']]
-        d['kernel_package'] = d['kernel_package'] or 'linux-image-cloud-%s' % d['deb_arch']
+        d['kernel_package'] = d['kernel_package'] or images.default_kernel_package(d['arch'])
         if not os.path.isabs(d['dest']):
             raise ParamError('dest', "'%s' must be an absolute path" % d['dest'])
         return d
@@ -40,11 +40,8 @@ class Image(Kind):
         return {}
 
     def read_local(self, d, snapshot):
-        manifest = images.read_manifest(d['dest'])
-        wanted = images.fingerprint(d['arch'], d['kernel_package'])
-        ok = (manifest is not None and manifest.get('fingerprint') == wanted
-              and all(os.path.exists(manifest.get(k, '')) for k in ('kernel', 'initrd')))
-        return {'manifest': manifest if ok else None, 'ours': manifest is not None, 'exists': os.path.exists(d['dest'])}
+        return {'manifest': images.ready_manifest(d['dest'], d['arch'], d['kernel_package']),
+                'ours': images.read_manifest(d['dest']) is not None, 'exists': os.path.exists(d['dest'])}
 
     def view(self, d, snapshot, local):
         return {'dest': d['dest'], 'state': 'present' if local['manifest'] else 'absent',
@@ -67,7 +64,7 @@ class Image(Kind):
                     lambda v: images.build_minimal(d['arch'], dest, d['kernel_package']), local=True, slow=True))
         # what the build writes, as far as it is known before (check mode returns these paths)
         return {'dest': dest, 'state': 'present', 'manifest': {
-            'arch': d['arch'], 'kernel': os.path.join(dest, 'kernel'), 'initrd': os.path.join(dest, 'initrd.img'),
+            'arch': d['arch'], 'kernel': images.image_files(dest)[0], 'initrd': images.image_files(dest)[1],
             'console': images.console_for(d['arch']), 'ready_regex': images.READY_MARK}}
 
     def returns(self, d, view, local):
