@@ -79,11 +79,15 @@ options:
         C(/var/cache/vnetlab/images/minimal-x86_64). It sets O(kernel) and O(initrd), O(append) defaults
         to the image's console, and O(wait_for) to its ready line.
       - When the directory holds no complete image of this O(arch) made by this release's builder, it is
-        built there (from the distribution's packages, once) before the guest starts. The image is a cache
-        that guests share; it stays when the guest goes (M(vnetlab.linux.minimal_image) removes it).
+        built there (from the distribution's default kernel package, once) before the guest starts. An image
+        made by M(vnetlab.linux.minimal_image) from another kernel package is booted as it is; one of another
+        architecture is refused, never built over. The image is a cache that guests share; it stays when the
+        guest goes (M(vnetlab.linux.minimal_image) removes it).
+      - A persistent lab whose image was removed builds it again when the host boots (the packages are
+        downloaded then).
       - Exclusive with O(image), O(kernel), O(initrd) and O(firmware).
     type: path
-    version_added: 0.2.0
+    version_added: "0.2.0"
   disk_size:
     description: Size of the overlay (for example C(10G)); default the base image's size.
     type: str

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError
-from ansible_collections.vnetlab.linux.plugins.module_utils.guest import images
+from ansible_collections.vnetlab.linux.plugins.module_utils.guest import images, qemu
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects import guest
 
 
@@ -83,3 +83,33 @@ def test_an_image_that_is_not_ready_is_built(tmp_path, case):
     else:
         write_image(dest, files=False)
     assert images.ready_manifest(str(dest), 'x86_64') is None
+
+
+def test_the_directory_is_normalised_and_may_not_hold_a_comma():
+    d = guest.KIND.desired(params(minimal_image='/cache//m/'))
+    assert d['minimal_image'] == '/cache/m' and d['kernel'] == '/cache/m/kernel'  # one lock name per directory
+    with pytest.raises(ParamError) as e:
+        guest.KIND.desired(params(minimal_image='/cache/a,b'))
+    assert e.value.param == 'minimal_image'
+
+
+def test_an_empty_wait_for_still_means_no_wait():
+    assert guest.KIND.desired(params(minimal_image='/cache/m', wait_for=''))['wait_for'] == ''
+
+
+def test_an_image_of_another_arch_is_never_built_over(monkeypatch, tmp_path):
+    monkeypatch.setattr(qemu, 'RUN_DIR', str(tmp_path / 'run'))
+    monkeypatch.setattr(qemu, 'STATE_DIR', str(tmp_path / 'lib'))
+    write_image(tmp_path / 'images' / 'm', arch='aarch64')
+    d = guest.KIND.desired(params(minimal_image=str(tmp_path / 'images' / 'm'), accel='tcg'))
+    with pytest.raises(ParamError) as e:
+        guest.KIND.read_local(d, None)
+    assert 'holds the minimal image of aarch64 guests' in str(e.value) and 'minimal-x86_64' in str(e.value)
+
+
+def test_a_missing_image_is_planned_for_building_not_refused(monkeypatch, tmp_path):
+    monkeypatch.setattr(qemu, 'RUN_DIR', str(tmp_path / 'run'))
+    monkeypatch.setattr(qemu, 'STATE_DIR', str(tmp_path / 'lib'))
+    d = guest.KIND.desired(params(minimal_image=str(tmp_path / 'm'), accel='tcg'))
+    local = guest.KIND.read_local(d, None)
+    assert local['build'] and local['cfg']['kernel_id'] is None  # recorded once the build has run

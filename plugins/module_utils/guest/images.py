@@ -216,7 +216,7 @@ def ready_manifest(dest, arch, kernel_package=None):
     package = kernel_package or manifest.get('kernel_package') or ''
     if manifest.get('fingerprint') != fingerprint(arch, package):
         return None
-    return manifest if all(os.path.exists(manifest.get(k) or '') for k in ('kernel', 'initrd')) else None
+    return manifest if all(os.path.exists(path) for path in image_files(dest)) else None
 
 
 def read_manifest(dest):

@@ -165,12 +165,14 @@ class Guest(Kind):
             given = [p for p in ('image', 'kernel', 'initrd', 'firmware') if d[p]]
             if given:
                 raise ParamError('minimal_image', 'boots the minimal image: give it or %s, not both' % given[0])
-            if not os.path.isabs(dest):
-                raise ParamError('minimal_image', "'%s' must be an absolute path, such as "
+            if not os.path.isabs(dest) or ',' in dest:
+                raise ParamError('minimal_image', "'%s' must be an absolute path without ',', such as "
                                                   "/var/cache/vnetlab/images/minimal-%s" % (dest, d['arch']))
+            d['minimal_image'] = dest = os.path.normpath(dest)  # one lock name per directory
             d['kernel'], d['initrd'] = images.image_files(dest)
             d['append'] = d['append'] or 'console=%s quiet' % images.console_for(d['arch'])
-        d['wait_for'] = d['wait_for'] or (images.READY_MARK if dest else 'qmp')
+        if d['wait_for'] is None:  # '' still means no wait, as before
+            d['wait_for'] = images.READY_MARK if dest else 'qmp'
 
     def reads(self, d):
         return {HOST: (False, False)}
@@ -179,8 +181,14 @@ class Guest(Kind):
         """The guest's process and files, and (to run it) the configuration its command line is made of."""
         paths = d['paths']
         # a minimal image that is missing or stale is built before the guest starts (unless the guest runs)
-        build = bool(d.get('minimal_image') and d['state'] == 'running'
-                     and not images.ready_manifest(d['minimal_image'], d['arch']))
+        dest = d.get('minimal_image')
+        build = bool(dest and d['state'] == 'running' and not images.ready_manifest(dest, d['arch']))
+        other = (images.read_manifest(dest) or {}).get('arch') if build else None
+        if other and other != d['arch']:  # never built over: the guests of that arch boot it
+            raise ParamError('minimal_image', "'%s' holds the minimal image of %s guests; give this %s guest a "
+                                              "directory of its own, such as %s" % (
+                                                  dest, other, d['arch'], os.path.join(os.path.dirname(dest),
+                                                                                       'minimal-' + d['arch'])))
         for param in ('image', 'kernel', 'initrd', 'firmware'):  # on the lab host, not where a topology is read
             if build and param in ('kernel', 'initrd'):
                 continue

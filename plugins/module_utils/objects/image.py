@@ -34,6 +34,7 @@ class Image(Kind):
         d['kernel_package'] = d['kernel_package'] or images.default_kernel_package(d['arch'])
         if not os.path.isabs(d['dest']):
             raise ParamError('dest', "'%s' must be an absolute path" % d['dest'])
+        d['dest'] = os.path.normpath(d['dest'])  # the lock name a guest's build takes too
         return d
 
     def reads(self, d):
