@@ -12,7 +12,6 @@ serial console). Prints numbers and ratios; asserts nothing. NAT goes out of a s
 Run as root from the repository: `python3 benchmarks/boot.py [--repeat N]`.
 """
 import argparse
-import hashlib
 import json
 import os
 import statistics
@@ -22,13 +21,13 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, '.collections'))  # the clone's own collection (a symlink to it)
+from ansible_collections.vnetlab.linux.plugins.module_utils.guest.qemu import stable_mac  # noqa: E402
 CACHE = '/var/cache/vnetlab/images'
 GUEST = '10.66.0.5'
 GUEST_NAME, BRIDGE = 'bmvm', 'bmbr0'
 PIDFILE = '/run/vnetlab/guests/%s/qemu.pid' % GUEST_NAME
-# the MAC the playbook's guest gets (qemu.stable_mac: QEMU's prefix, then a hash of the guest's name and NIC);
-# the bare guest is given the same
-GUEST_MAC = '52:54:00:%02x:%02x:%02x' % tuple(hashlib.sha256(('%s/0' % GUEST_NAME).encode()).digest()[:3])
+GUEST_MAC = stable_mac(GUEST_NAME, 0)  # the MAC the playbook's guest gets; the bare guest is given the same
 
 
 def sh(script, check=True):

@@ -20,7 +20,7 @@ from ansible_collections.vnetlab.linux.plugins.module_utils.guest import images,
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import locks
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.tap import create_tap
-from ansible_collections.vnetlab.linux.plugins.module_utils.objects import links
+from ansible_collections.vnetlab.linux.plugins.module_utils.objects import image, links
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.base import PHASE_DELETE, PHASE_SERVICES, Kind
 from ansible_collections.vnetlab.linux.plugins.module_utils.validate import check_distinct, check_ifname, check_mtu
 
@@ -285,7 +285,7 @@ class Guest(Kind):
         dest, arch = d['minimal_image'], d['arch']
 
         def build(visit):
-            with locks.hold('image/host/' + dest, "the image in '%s'" % dest):
+            with locks.hold(image.KIND.lock({'dest': dest}), "the image in '%s'" % dest):
                 if not images.ready_manifest(dest, arch):  # another run may have built it meanwhile
                     images.build_minimal(arch, dest, images.default_kernel_package(arch))
             cfg.update(kernel_id=qemu.file_id(cfg['kernel']), initrd_id=qemu.file_id(cfg['initrd']))

@@ -64,8 +64,9 @@ class Image(Kind):
         plan.add(Op("build the minimal %s image (%s) in '%s'" % (d['arch'], d['kernel_package'], dest),
                     lambda v: images.build_minimal(d['arch'], dest, d['kernel_package']), local=True, slow=True))
         # what the build writes, as far as it is known before (check mode returns these paths)
+        kernel, initrd = images.image_files(dest)
         return {'dest': dest, 'state': 'present', 'manifest': {
-            'arch': d['arch'], 'kernel': images.image_files(dest)[0], 'initrd': images.image_files(dest)[1],
+            'arch': d['arch'], 'kernel': kernel, 'initrd': initrd,
             'console': images.console_for(d['arch']), 'ready_regex': images.READY_MARK}}
 
     def returns(self, d, view, local):
