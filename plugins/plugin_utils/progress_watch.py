@@ -21,7 +21,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import inspect
 import json
 import os
 import re
@@ -33,7 +32,6 @@ import time
 from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
-from ansible.vars.clean import remove_internal_keys
 from ansible_collections.vnetlab.linux.plugins.module_utils import progress
 
 display = Display()
@@ -130,7 +128,8 @@ class RemoteJob:
             jid = started.get('ansible_job_id')
             if started.get('failed') or not jid:
                 return started
-            result = self._wait(self.action._connection._shell.join_path(self.jobdir, jid))
+            self._wait(self.action._connection._shell.join_path(self.jobdir, jid))
+            result = self._result(jid, task_vars)
         finally:
             self._remove()
         for k in JOB_KEYS:
@@ -173,18 +172,14 @@ class RemoteJob:
             if line:
                 display.display(line)
             if job_finished(status):
-                return self._result(out.split(SEPARATOR, 2)[2])
+                return
 
-    def _result(self, text):
-        """The job file's text -> the module's result, parsed as _execute_module parses a module's output (what
-        async_status would print is this same text: reading it here saves running a module)."""
-        action, res = self.action, {'rc': 0, 'stdout': text, 'stderr': ''}
-        if len(inspect.signature(action._parse_returned_data).parameters) > 1:
-            data = action._parse_returned_data(res, 'legacy')  # ansible-core 2.19: the modules' serialization
-        else:
-            data = action._parse_returned_data(res)
-        remove_internal_keys(data)
-        return data
+    def _result(self, jid, task_vars):
+        """The finished job's result, read by ansible-core's own async_status module, as the async_status action
+        reads it: Ansible parses and cleans the module's result itself, whatever its version's format (2.19
+        and 2.21 changed it; parsing it here would depend on ansible-core's internals)."""
+        return self.action._execute_module(module_name='ansible.legacy.async_status', task_vars=task_vars,
+                                           module_args={'jid': jid, '_async_dir': self.jobdir})
 
     def _remove(self):
         try:

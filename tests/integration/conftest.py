@@ -16,6 +16,7 @@ import uuid
 
 import pytest
 
+MINIMAL_X86_64 = '/var/cache/vnetlab/images/minimal-x86_64'  # the image cache of vnetlab.linux.minimal_image
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COLLECTIONS = os.path.join(ROOT, '.collections')
 PREFIX = 'vt'  # every test resource starts with this; the session-end check looks for it
@@ -179,3 +180,13 @@ def nothing_left_behind():
     yield
     left = set(leftovers()) - before
     assert not left, 'the test run left these behind: %s' % sorted(left)
+
+
+@pytest.fixture(scope='session')
+def minimal_x86_64(tmp_root):
+    """The minimal x86_64 guest image in vnetlab's image cache, built by vnetlab.linux.minimal_image where this
+    machine has none yet (a fresh machine): a test that boots it runs everywhere, never skips."""
+    if not shutil.which('qemu-system-x86_64'):
+        pytest.fail('needs qemu-system-x86_64 (./run-tests installs qemu-system-x86)')
+    ModuleRunner(sys.executable, tmp_root).ok('minimal_image', arch='x86_64', dest=MINIMAL_X86_64)
+    return MINIMAL_X86_64

@@ -5,18 +5,16 @@ everywhere; prune of one host's part; teardown with nothing left on any host."""
 import json
 import os
 import re
-import shutil
 import subprocess
 
 import pytest
 import yaml
 
-from conftest import ROOT
+from conftest import MINIMAL_X86_64, ROOT
 from multihost import TOPOLOGY_PLAY, SshHosts, available
 
-IMAGE = '/var/cache/vnetlab/images/minimal-x86_64'  # the file system is shared: each test host sees it
-NEEDS_IMAGE = pytest.mark.skipif(not os.path.exists(IMAGE + '/kernel') or not shutil.which('qemu-system-x86_64'),
-                                 reason='needs the minimal x86_64 image (vnetlab.linux.minimal_image) and QEMU')
+IMAGE = MINIMAL_X86_64
+NEEDS_IMAGE = pytest.mark.usefixtures('minimal_x86_64')  # built when missing
 
 DIAGRAM_PLAY = """\
 - hosts: all

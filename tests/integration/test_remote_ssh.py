@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, ip, link, processes
+from conftest import MINIMAL_X86_64, ROOT, ip, link, processes
 
 SSHD = '/usr/sbin/sshd'
 
@@ -82,9 +82,8 @@ def test_scenario_b_over_ssh_with_become(sshd, names):
     assert not [n for n in ip('netns', 'list').split('\n') if n.startswith(names(''))]
 
 
-IMAGE = '/var/cache/vnetlab/images/minimal-x86_64'
-NEEDS_IMAGE = pytest.mark.skipif(not os.path.exists(IMAGE + '/kernel') or not shutil.which('qemu-system-x86_64'),
-                                 reason='needs the minimal x86_64 image (vnetlab.linux.minimal_image) and QEMU')
+IMAGE = MINIMAL_X86_64
+NEEDS_IMAGE = pytest.mark.usefixtures('minimal_x86_64')  # built when missing
 
 
 def guest(name, tap, bridge, address):

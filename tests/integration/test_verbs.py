@@ -22,7 +22,7 @@ import time
 import pytest
 import yaml
 
-from conftest import ROOT, ip, processes
+from conftest import MINIMAL_X86_64, ROOT, ip, processes
 
 COLLECTIONS = os.path.join(ROOT, '.collections')
 SYSCTL_DIR = '/run/vnetlab/sysctl'
@@ -405,9 +405,8 @@ def test_rules_carry_the_lab_two_labs_one_pair_and_prune(run09, names):
     assert our_rules(y) == [] and holds(y) == []
 
 
-IMAGE = '/var/cache/vnetlab/images/minimal-x86_64'
-NEEDS_IMAGE = pytest.mark.skipif(not os.path.exists(IMAGE + '/kernel') or not shutil.which('qemu-system-x86_64'),
-                                 reason='needs the minimal x86_64 image (vnetlab.linux.minimal_image) and QEMU')
+IMAGE = MINIMAL_X86_64
+NEEDS_IMAGE = pytest.mark.usefixtures('minimal_x86_64')  # built when missing
 
 
 def scenario_c(names):
