@@ -13,8 +13,12 @@ __metaclass__ = type
 import json
 
 from ansible.errors import AnsibleActionFail, AnsibleError
+from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 from ansible_collections.vnetlab.linux.plugins.action.topology import read_topology
+from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError
+from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import DEFINITION_TEXT
+from ansible_collections.vnetlab.linux.plugins.module_utils.validate import TEXT, check_params
 
 
 class ActionModule(ActionBase):
@@ -24,6 +28,10 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         args = dict(self._task.args)
+        try:  # the module's rule (entry.new_module) for the options handled here: src, hosts
+            check_params(args, dict(DEFINITION_TEXT, facts=TEXT))
+        except ParamError as e:
+            raise AnsibleActionFail(to_text(e))
         src = args.pop('src', None)
         if src is not None:
             if args.get('definition') is not None:

@@ -24,7 +24,8 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.hosts import is_multihost, part_for, underlay_address
-from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import load_yaml, normalize
+from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import DEFINITION_TEXT, load_yaml, normalize
+from ansible_collections.vnetlab.linux.plugins.module_utils.validate import check_params
 from ansible_collections.vnetlab.linux.plugins.plugin_utils import progress_watch
 from ansible_collections.vnetlab.linux.plugins.plugin_utils.topology_file import read_text
 
@@ -75,6 +76,10 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         task_vars = task_vars or {}
         args = dict(self._task.args)
+        try:  # the module's rule (entry.new_module) for the options handled here: src, validate_only
+            check_params(args, DEFINITION_TEXT)
+        except VnetlabError as e:
+            raise AnsibleActionFail(to_text(e))
         src = args.pop('src', None)
         validate_only = boolean(args.pop('validate_only', False), strict=False)
         positions = None
@@ -121,6 +126,7 @@ class ActionModule(ActionBase):
                 raise AnsibleActionFail(to_text(e))
         if is_multihost(data):
             host_part(data, task_vars, positions, src or 'definition')
+        # lab.name: what a role holds its host settings under (the lab role's `vnetlab:<lab> host settings`)
         result.update(changed=False, msg="topology '%s' is valid (checked on the controller: nothing on the host "
-                                         'was read or changed)' % data.get('lab'))
+                                         'was read or changed)' % data.get('lab'), lab={'name': data.get('lab')})
         return result

@@ -26,15 +26,16 @@ import socket
 import threading
 import time
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.vnetlab.linux.plugins.module_utils import interrupt, ownership, progress
+from ansible_collections.vnetlab.linux.plugins.module_utils.entry import new_module
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import MissingError, ParamError, VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import locks
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import (
     HOST, NETNS_RUN_DIR, netns_exists, where)
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.netlink import (
     HAS_PYROUTE2, PYROUTE2_IMPORT_ERROR, NetlinkError, WalkError, Walker, explain, get_addresses, get_links,
-    get_loopback, get_routes, remove_netns)
+    get_loopback, get_routes, remove_netns, settle_links)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -166,7 +167,28 @@ def apply(walker, ops, intent=None):
     # next run still knows what this one may have created and not marked
     if intent is not None:
         ownership.clear_intent(intent)  # this run's, and a killed one's that this run has finished
+    settle(walker, done)
     return done
+
+
+SETTLE_TIMEOUT = 2.5  # the kernel's link watch runs at most a second after a change: a port, then its bridge
+
+
+def settle(walker, ops):
+    """After the ops: return only when the links they brought up can send (kernel/netlink.py settle_links),
+    so that the next task's ping or connection does not lose its first ARP or neighbour solicitation and wait
+    a second for the retry. One read of each namespace the ops changed; a wait only where a carrier change is
+    still pending."""
+    removed = set(op.removes for op in ops if op.removes)
+    spaces = []
+    for op in ops:
+        for ns in ((op.creates,) if op.creates else ()) + (() if op.local or op.removes else (op.netns,)):
+            if ns not in spaces and ns not in removed and (ns is HOST or netns_exists(ns)):
+                spaces.append(ns)
+    if not spaces:
+        return
+    deadline = time.time() + SETTLE_TIMEOUT
+    walker.read_many([(ns, [lambda raw: settle_links(raw, deadline)]) for ns in spaces])  # gone meanwhile: fine
 
 
 class RolledBack(VnetlabError):
@@ -476,8 +498,8 @@ def _unplannable(kind, desired, error, assumed, started):
 
 def run_module(kind):
     """The whole body of a resource module: its options are the kind's."""
-    module = AnsibleModule(argument_spec=kind.OPTIONS, supports_check_mode=True,
-                           **getattr(kind, 'MODULE_KWARGS', {}))
+    module = new_module(kind.OPTIONS, kind.TEXT_OPTIONS, supports_check_mode=True,
+                        **getattr(kind, 'MODULE_KWARGS', {}))
     run(module, lambda: converge(kind, module.params, module.check_mode))
 
 

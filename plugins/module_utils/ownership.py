@@ -11,7 +11,8 @@ Every object vnetlab makes carries a mark naming its owner:
     <uplink>`, `vnetlab:<lab> fwd <proto> <port> ...` (nftables: in our own table `ip vnetlab`);
   * kernel settings held (objects/sysctl.py): a holder text that starts with the mark, for a lab's.
 Planners ask `owned(alias, owner)` before they replace or delete anything, and `foreign()` builds the
-refusal that names the object and what makes it someone else's.
+refusal that names the object and what makes it someone else's. An exclusive address list removes addresses
+only from a link vnetlab made, or one the task adopts (`may_strip`).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -74,6 +75,20 @@ def left_alone(what, name, netns_text, alias):
     """The warning for an object teardown was asked to remove that is not ours."""
     place = ' in %s' % netns_text if netns_text else ''
     return "%s '%s'%s is %s: left alone" % (what, name, place, owner_text(alias))
+
+
+def may_strip(alias, ours, adopted):
+    """May an exclusive address list take addresses off this link? Only when vnetlab made it (any module or
+    lab: `ours` is Plan.owns, which also knows a killed run's unmarked links) or the task adopts it: the
+    addresses of someone else's interface are theirs."""
+    return bool(ours or adopted or is_vnetlab(alias))
+
+
+def not_ours_to_strip(name, netns_text, addresses):
+    """The refusal of `exclusive` on an interface that is not ours (may_strip), before anything changes."""
+    return ParamError('exclusive', "interface '%s' in %s was not created by vnetlab%s; its own addresses are not "
+                                   'ours to remove - set adopt: true to take the interface over, or drop exclusive'
+                      % (name, netns_text, ' (addresses %s)' % ', '.join(addresses) if addresses else ''))
 
 
 def foreign(param, netns_text, name, what, how='remove it or choose another name'):

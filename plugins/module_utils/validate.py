@@ -116,3 +116,90 @@ def passes(check, value):
     except ParamError:
         return False
     return True
+
+
+# ------------------------------------------------------------------------------------------------
+# control characters: one rule for every string a module option or a topology holds
+# ------------------------------------------------------------------------------------------------
+
+# The ASCII control characters: C0 (NUL to US, 0x00-0x1f) and DEL (0x7f). None of them belongs in a name, an
+# address, a path or a setting: a NUL cuts a name short in the kernel, a newline ends a /proc/sys write, a
+# line of a generated configuration file or a line typed at a console, an escape sequence rewrites a terminal.
+CONTROL_RE = re.compile('[\x00-\x1f\x7f]')
+# What the few options that are text by nature may hold (their exception lists: Kind.TEXT_OPTIONS, the
+# text_options of entry.new_module, schema.TEXT_KEYS; docs/design.md "Control characters"): never a NUL nor
+# any other control character.
+TEXT = '\t\n\r'  # text that spans lines - YAML, JSON, a shell script: tabs and line breaks
+LINES = '\n\r'   # lines typed at a console (where a TAB is not typed as itself but completes a word)
+TAB = '\t'       # one line whose words may be TAB-separated (how the kernel prints a multi-number sysctl)
+_NAMES = {'\t': 'tabs', '\n': 'line breaks', '\r': 'line breaks'}
+
+
+def visible(text):
+    """text with each control character spelt as an escape (\\n, \\t, \\r, \\x00): safe in a message."""
+    return CONTROL_RE.sub(lambda m: _escape(m.group()), text)
+
+
+def _escape(ch):
+    return {'\t': '\\t', '\n': '\\n', '\r': '\\r'}.get(ch, '\\x%02x' % ord(ch))
+
+
+def control_problem(text, allowed='', what='value'):
+    """None when the string text holds no ASCII control character outside `allowed`, else what is wrong:
+    'contains a control character (\\n at position 1); give the value on one line' (positions from 0)."""
+    if not CONTROL_RE.search(text):
+        return None
+    for pos, ch in enumerate(text):
+        if (ch < ' ' or ch == '\x7f') and ch not in allowed:
+            if ch in '\n\r':
+                fix = 'give the %s on one line' % what
+            elif allowed:
+                fix = 'remove it (here only %s are allowed)' % ' and '.join(
+                    sorted(set(_NAMES[c] for c in allowed), reverse=True))
+            else:
+                fix = 'remove it'
+            return 'contains a control character (%s at position %d); %s' % (_escape(ch), pos, fix)
+    return None
+
+
+def control_characters(value, text_options=None, path=()):
+    """Each string of value - a string, or lists and mappings of them at any depth, their keys too - that
+    holds an ASCII control character: yields (path, message), path a tuple of keys and list indexes.
+
+    text_options: {dotted option path without list indexes ('cloud_init.user_data'): the control characters
+    its text may hold (TEXT, LINES, TAB)}; an entry is for the strings right there (the option's string, or
+    each string of its list), not for those of a mapping below it. Keys are always names."""
+    allowed = (text_options or {}).get('.'.join(str(p) for p in path if not isinstance(p, int)), '')
+    if isinstance(value, str):
+        problem = control_problem(value, allowed)
+        if problem:
+            yield path, problem
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str):
+                problem = control_problem(key, what='key')
+                if problem:
+                    yield path + (key,), 'the key %s' % problem
+                    continue
+            for found in control_characters(item, text_options, path + (key,)):
+                yield found
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            for found in control_characters(item, text_options, path + (i,)):
+                yield found
+
+
+def render_path(path):
+    """('nics', 0, 'mac') -> 'nics[0].mac', with any control character in a key spelt visibly."""
+    out = ''
+    for part in path:
+        out += '[%d]' % part if isinstance(part, int) else ('.' if out else '') + visible(str(part))
+    return out
+
+
+def check_params(params, text_options=None):
+    """Refuse (ParamError naming the option: 'nics[1].mac') the first string of a module's parameters that
+    holds an ASCII control character other than its text option allows. For every module, before anything
+    else (entry.new_module)."""
+    for path, message in control_characters(params, text_options):
+        raise ParamError(render_path(path), message)

@@ -16,6 +16,12 @@ description:
   - Adds (or removes) addresses on one interface, in the host or in a network namespace.
   - With O(exclusive=true), removes every address not listed. IPv6 link-local addresses (C(fe80::/10))
     are the kernel's and are never removed or reported.
+  - O(exclusive=true) removes addresses only from an interface vnetlab created (by a module or a lab). On any
+    other interface - the host's own C(br0), a link made by hand - the task fails before anything changes,
+    unless O(adopt=true) says to take the interface over.
+  - IPv6 addresses are added without duplicate address detection (C(nodad)), so they are usable when the task
+    returns - never C(tentative), also after a link that was down comes up. An address that is already there
+    is left as it is, with or without that flag.
 options:
   interface:
     description: The interface. It must exist (except with O(state=absent), where a missing one is fine).
@@ -30,7 +36,17 @@ options:
     elements: str
     default: []
   exclusive:
-    description: Remove the interface's addresses that are not in O(addresses).
+    description:
+      - Remove the interface's addresses that are not in O(addresses).
+      - Only on an interface vnetlab created; on anyone else's interface the task fails before anything
+        changes, naming O(exclusive) and O(adopt).
+    type: bool
+    default: false
+  adopt:
+    description:
+      - Take over an interface that vnetlab did not create, so that O(exclusive=true) may remove its own
+        addresses that are not listed.
+      - The interface is not marked as ours; without O(exclusive) this option changes nothing.
     type: bool
     default: false
   state:
@@ -57,11 +73,18 @@ EXAMPLES = r'''
     netns: red
     addresses: [10.16.0.2/24]
 
-- name: Exactly these addresses, nothing else
+- name: Exactly these addresses, nothing else (br0 was created by vnetlab.linux.bridge)
   vnetlab.linux.address:
     interface: br0
     addresses: [10.16.0.1/24, fd00:16::1/64]
     exclusive: true
+
+- name: Exactly these addresses on a bridge made by hand - its own addresses go
+  vnetlab.linux.address:
+    interface: lanbr
+    addresses: [10.16.0.1/24]
+    exclusive: true
+    adopt: true
 '''
 
 RETURN = r'''

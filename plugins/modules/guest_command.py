@@ -79,14 +79,15 @@ stdout_lines:
 
 import os
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.vnetlab.linux.plugins.module_utils.entry import new_module
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.guest.qemu import Paths, check_guest_name, read_pid
 from ansible_collections.vnetlab.linux.plugins.module_utils.guest.serial_console import run_command
+from ansible_collections.vnetlab.linux.plugins.module_utils.validate import LINES
 
 
 def main():
-    module = AnsibleModule(
+    module = new_module(
         argument_spec=dict(
             name=dict(type='str', required=True),
             command=dict(type='str', required=True),
@@ -94,6 +95,7 @@ def main():
             username=dict(type='str', default='cirros'),
             password=dict(type='str', default='gocubsgo', no_log=True),
         ),
+        text_options={'command': LINES},  # the lines of a script, each typed at the console
         supports_check_mode=True,
     )
     p = module.params

@@ -130,13 +130,13 @@ elapsed_ms:
   type: float
 '''
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import run
+from ansible_collections.vnetlab.linux.plugins.module_utils.entry import new_module
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.sweep import converge
 
 
 def main():
-    module = AnsibleModule(
+    module = new_module(
         argument_spec=dict(
             lab=dict(type='str'),
             all=dict(type='bool', default=False),

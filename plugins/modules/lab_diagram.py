@@ -126,16 +126,17 @@ path:
 import json
 import os
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import preflight
+from ansible_collections.vnetlab.linux.plugins.module_utils.entry import new_module
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.command import run
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.diagram import (
     from_topology, to_dot, to_mermaid, whole_lab)
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.facts import gather
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.hosts import is_multihost, planned_parts
-from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import normalize
+from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import DEFINITION_TEXT, normalize
 from ansible_collections.vnetlab.linux.plugins.module_utils.ownership import write_atomic
+from ansible_collections.vnetlab.linux.plugins.module_utils.validate import TEXT
 
 FORMATS = {'.dot': 'dot', '.gv': 'dot', '.svg': 'svg', '.png': 'png', '.mmd': 'mermaid', '.md': 'mermaid'}
 
@@ -188,7 +189,7 @@ def drawn(module):
 
 
 def main():
-    module = AnsibleModule(
+    module = new_module(
         argument_spec=dict(
             path=dict(type='path'),
             namespaces=dict(type='list', elements='str'),
@@ -200,6 +201,7 @@ def main():
         ),
         mutually_exclusive=[('src', 'definition', 'hosts', 'facts'), ('namespaces', 'definition'),
                             ('namespaces', 'src'), ('namespaces', 'hosts'), ('namespaces', 'facts')],
+        text_options=dict(DEFINITION_TEXT, facts=TEXT),  # JSON text (or a topology as data)
         supports_check_mode=True,
     )
     if module.params['src'] is not None:

@@ -108,8 +108,8 @@ lines:
            "scenario-a  veth   veth-blue  blue   UP     10.16.0.3/24  peer red/veth-red"]
 '''
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import run
+from ansible_collections.vnetlab.linux.plugins.module_utils.entry import new_module
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab import overview, persist
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.facts import gather
 
@@ -120,7 +120,7 @@ def inspect(lab):
 
 
 def main():
-    module = AnsibleModule(
+    module = new_module(
         argument_spec=dict(lab=dict(type='str')),
         supports_check_mode=True,
     )

@@ -76,8 +76,8 @@ results:
             "rtt_min_ms": 0.041, "rtt_avg_ms": 0.05, "rtt_max_ms": 0.062}]
 '''
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import preflight
+from ansible_collections.vnetlab.linux.plugins.module_utils.entry import new_module
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError, VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.icmp import ping
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import netns_exists, run_in_netns
@@ -85,7 +85,7 @@ from ansible_collections.vnetlab.linux.plugins.module_utils.validate import chec
 
 
 def main():
-    module = AnsibleModule(
+    module = new_module(
         argument_spec=dict(
             netns=dict(type='str'),
             targets=dict(type='list', elements='str', required=True),

@@ -22,6 +22,7 @@ description:
     C(route_localnet) on the guest's interface; it is set to 1 and put back when the last forward that
     needs it is removed.
   - One forward per O(protocol), O(port) and O(in_interface); a changed target replaces its rules.
+  - A port the host itself listens on is refused, naming the process, unless O(take_over_host_port=true).
   - Every rule carries the comment C(vnetlab fwd <protocol> <port> <uplink> <address>:<port>) (with nftables,
     in our table C(ip vnetlab)); O(state=absent) removes exactly those rules.
   - Where the host's iptables FORWARD chain has policy DROP or a REJECT/DROP rule, the forward accepts are
@@ -49,6 +50,20 @@ options:
     type: str
   from_host:
     description: Also forward connections the host itself makes to O(port) of one of its own addresses.
+    type: bool
+    default: false
+  take_over_host_port:
+    description:
+      - Forward O(port) even when a socket of the host listens on it, and so take it from the host's own
+        service on O(in_interface) (with O(from_host=true), also from the host itself).
+      - By default such a port is refused before anything changes (in check mode too), naming the process
+        that listens - O(port=22) on a cloud VM's uplink would otherwise hand the host's own SSH to the
+        guest and lock its user out. A socket counts when it is of O(protocol) and bound to any address
+        (C(0.0.0.0), or C(::), which may take IPv4 too) or to an address of O(in_interface) (with
+        O(from_host=true), to any IPv4 address of the host). The sockets are read from C(/proc/net) of the
+        namespace the module runs in; sockets of vnetlab's own processes (a lab bridge's DHCP server, a
+        guest) do not count.
+      - With V(true) the forward goes in, with a warning that names the process.
     type: bool
     default: false
   backend:
@@ -90,6 +105,13 @@ EXAMPLES = r'''
     protocol: udp
     in_interface: ens3
     to_address: 10.16.0.5
+  become: true
+
+- name: Port 8080 of the uplink to the guest, although a service of the host listens on it (cut off there)
+  vnetlab.linux.port_forward:
+    port: 8080
+    to_address: 10.16.0.5
+    take_over_host_port: true
   become: true
 
 - name: Gone again

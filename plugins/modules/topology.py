@@ -23,7 +23,10 @@ description:
     carries it on its loopback). O(prune) and O(state=absent) use that mark, so they never touch
     anything of another lab or of the host.
   - Addresses listed for an interface are exclusive - others are removed (IPv6 link-local ones are
-    never touched); an interface without an C(addresses) key keeps whatever it has.
+    never touched); an interface without an C(addresses) key keeps whatever it has. On an adopted
+    interface (its entry has C(adopt=true)) the listed addresses are only added, its own stay.
+  - IPv6 addresses are added without duplicate address detection (C(nodad)), so they are usable when the task
+    returns, never C(tentative).
   - C(dhcp), C(guests), C(nat) and C(forwards) entries take the options of M(vnetlab.linux.dhcp),
     M(vnetlab.linux.qemu_guest), M(vnetlab.linux.nat_masquerade) and M(vnetlab.linux.port_forward) (all but
     C(state)) and run through the same engine as those modules, after the network on the way up
@@ -167,6 +170,7 @@ actions:
 lab:
   description:
     - The lab's name, the state asked for, its namespaces, how many links it has and its guests afterwards.
+    - With O(validate_only=true), only C(name) (the C(lab) role holds the host settings it changes in it).
     - C(guest_hosts) lists the guests with a static lease of a C(dhcp) entry, with the address Ansible
       reaches them at and their O(definition) C(ssh_user) (what the C(lab) role's C(add_host) uses).
     - With O(state=present), C(guest_details) gives each guest's accelerator (C(kvm) or C(tcg)), QEMU pid
@@ -187,19 +191,19 @@ elapsed_ms:
 
 import json
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import run
+from ansible_collections.vnetlab.linux.plugins.module_utils.entry import new_module
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.hosts import is_multihost
 # The boot-time entry point of a persistent lab: imported here so that Ansible ships it with this module,
 # and the code this module saves for boot (lab/persist.py code_zip) holds it.
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab import restore  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.plan import converge
-from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import normalize
+from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import DEFINITION_TEXT, normalize
 
 
 def main():
-    module = AnsibleModule(
+    module = new_module(
         argument_spec=dict(
             src=dict(type='path'),
             definition=dict(type='raw'),
@@ -210,6 +214,7 @@ def main():
         ),
         mutually_exclusive=[('src', 'definition')],
         required_one_of=[('src', 'definition')],
+        text_options=DEFINITION_TEXT,  # JSON text, or the data with the schema's TEXT_KEYS
         supports_check_mode=True,
     )
     if module.params['src'] is not None:
@@ -229,7 +234,7 @@ def main():
             topo = normalize(definition, source='definition')
         except VnetlabError as e:
             module.fail_json(msg=str(e))
-        module.exit_json(changed=False, msg="topology '%s' is valid" % topo['lab'])
+        module.exit_json(changed=False, msg="topology '%s' is valid" % topo['lab'], lab={'name': topo['lab']})
     run(module, lambda: converge(normalize(definition, source='definition'),
                                  module.params['state'], module.params['prune'], module.check_mode,
                                  with_diff=module._diff,

@@ -9,10 +9,10 @@ the managed host before each step) is read while the module runs:
 
 - on this machine (the local connection): a thread reads the file, nothing else changes;
 - on a managed host through any other connection: the module runs the way `async:` runs a task (Ansible's
-  async_wrapper starts it in the background, and returns at once), then one small command per second
-  through the host's own connection reads the progress record and the job's status file, the last time
-  with the module's result in it. The job's directory is this run's own (under the remote temporary
-  directory) and is removed afterwards.
+  async_wrapper starts it in the background, and returns at once), then a small command through the host's
+  own connection reads the progress record and the job's status file, at first every 0.2 s, backing off to
+  every 5 s; once the job has finished, ansible-core's async_status module reads its result. The job's
+  directory is this run's own (under the remote temporary directory) and is removed afterwards.
 
 Check mode runs the module as usual; a task that sets `async:` itself runs as any async task.
 """

@@ -21,7 +21,8 @@ def run(argv, what, stdin=None, ok_codes=(0,), timeout=DEFAULT_TIMEOUT, cwd=None
     program is missing, times out, or exits with a code not in ok_codes (an error exit is never read
     as an answer)."""
     try:
-        proc = subprocess.run(argv, input=stdin, capture_output=True, text=not binary, cwd=cwd,
+        # not AnsibleModule.run_command: it has no timeout, and the engine also runs without a module
+        proc = subprocess.run(argv, input=stdin, capture_output=True, text=not binary, cwd=cwd,  # pylint: disable=ansible-bad-function
                               timeout=timeout, check=False)
     except OSError as e:
         raise VnetlabError('%s failed: %s: %s' % (what, argv[0], e.strerror))

@@ -20,6 +20,7 @@ import queue
 import socket
 import struct
 import threading
+import time
 import traceback
 
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import VnetlabError
@@ -43,9 +44,11 @@ except ImportError:
 HAS_PYROUTE2 = PYROUTE2_IMPORT_ERROR is None
 
 IFF_UP = 0x1
+IFF_LOWER_UP = 0x10000  # the link has carrier
 RT_TABLE_MAIN = 254
 RTPROT_BOOT, RTPROT_STATIC = 3, 4  # routes someone added (not the kernel's, not from RA/DHCP)
 RTPROT_VNETLAB = 118  # the protocol of every route vnetlab adds: a route's owner mark (`ip route` shows "proto 118")
+IFA_F_NODAD = 0x02  # an IPv6 address added without duplicate address detection: usable at once, never `tentative`
 
 _ERRNO_TEXT = {
     errno.EEXIST: 'it already exists',
@@ -195,6 +198,18 @@ class Walker:
         """read() of each (netns, fns) in one request -> [(True, results) or (False, WalkError)]."""
         return self._worker.call(('many', [(netns, list(fns)) for netns, fns in visits]))
 
+    def read_each(self, visits):
+        """Like read_many, but the Walker thread takes each (netns, fns) from the iterable `visits` only once
+        the visits before it are done, so which namespace comes next may depend on what they found
+        -> [(netns, (True, results) or (False, WalkError))]."""
+        taken = []
+
+        def each():
+            for netns, fns in visits:
+                taken.append(netns)
+                yield netns, list(fns)
+        return list(zip(taken, self._worker.call(('many', each()))))
+
     def close(self):
         if self._worker is not None:
             self._worker.requests.put(None)
@@ -248,6 +263,47 @@ class RawDumps:
         data = _keep_attrs(data, 16 + 16, self.LINK_ATTRS)
         return [m for m in self.marshal.parse(data) if m['header']['type'] == self.RTM_GETLINK - 2]
 
+    RTM_NEWNSID, RTM_GETNSID = 88, 90
+    NETNSA_NSID, NETNSA_FD = 1, 3
+
+    def get_nsid(self, fd):
+        """The id that this socket's namespace gives the namespace of `fd` (RTM_GETNSID with NETNSA_FD; what
+        `ip link` shows as a veth's link-netnsid), None when it has given that namespace none. Only reads (the
+        kernel itself gives an id to the namespace of a veth's peer). The reply is one 4-byte attribute: read
+        here, not by pyroute2's parser, which would cost ten times the kernel's work."""
+        self.seq += 1
+        body = struct.pack('=Bxxx', socket.AF_UNSPEC) + struct.pack('=HHI', 8, self.NETNSA_FD, fd)  # rtgenmsg
+        self.sock.send(struct.pack('=IHHII', 16 + len(body), self.RTM_GETNSID, 0x1, self.seq, 0) + body)
+        while True:
+            data = self.sock.recv(1 << 16)
+            length, kind, _flags, seq = struct.unpack_from('=IHHI', data, 0)
+            if seq == self.seq:
+                break
+        if kind == self.NLMSG_ERROR:
+            code = -struct.unpack_from('=i', data, 16)[0]
+            raise NetlinkError(code, os.strerror(code))
+        pos = 16 + 4  # nlmsghdr, rtgenmsg
+        while kind == self.RTM_NEWNSID and pos + 4 <= length:
+            attr_len, attr_type = struct.unpack_from('=HH', data, pos)
+            if attr_len < 4:
+                break
+            if attr_type & 0x3fff == self.NETNSA_NSID and attr_len >= 8:
+                return nsid_value(struct.unpack_from('=i', data, pos + 4)[0])
+            pos += (attr_len + 3) & ~3
+        return None
+
+    def sync_link(self, index):
+        """RTM_GETLINK of one link, the reply dropped. Since Linux 6.8 the kernel first applies a carrier
+        change of that link still waiting for its link watch (linkwatch_sync_dev), as for ethtool's and
+        sysfs' carrier. A link gone meanwhile is no error."""
+        self.seq += 1
+        body = struct.pack('=BxHiIIHHI', 0, 0, index, 0, 0, 8, 29, 1 << 3)  # SKIP_STATS
+        self.sock.send(struct.pack('=IHHII', 16 + len(body), self.RTM_GETLINK, 0x1, self.seq, 0) + body)
+        while True:
+            data = self.sock.recv(1 << 16)
+            if len(data) < 16 or struct.unpack_from('=I', data, 8)[0] == self.seq:
+                return
+
     def get_addr(self, index=None):
         msgs = self._dump(self.RTM_GETADDR, struct.pack('=BBBBI', 0, 0, 0, 0, 0))
         return [m for m in msgs if index is None or m['index'] == index]
@@ -285,6 +341,29 @@ class RawDumps:
                 if length == 0:
                     break
             chunks.append(data)
+
+
+def nsid_value(nsid):
+    """A namespace id as the kernel means it: NETNSA_NSID_NOT_ASSIGNED (-1, or 2**32 - 1 read as unsigned)
+    is None."""
+    if nsid is None or nsid < 0 or nsid >= 1 << 31:
+        return None
+    return nsid
+
+
+def netns_id(raw, netns):
+    """The id that the namespace being read (RawDumps' socket's) gives netns (HOST: the main thread's
+    namespace), or None: none given, or netns removed meanwhile."""
+    try:
+        fd = os.open(namespaces.netns_path(netns), os.O_RDONLY)
+    except OSError as e:
+        if e.errno != errno.ENOENT:
+            raise
+        return None
+    try:
+        return raw.get_nsid(fd)
+    finally:
+        os.close(fd)
 
 
 def _keep_attrs(data, head, keep):
@@ -361,6 +440,42 @@ def get_link(ipr, ifname):
     if not idx:
         return None
     return link_view(ipr.get_links(idx[0])[0])
+
+
+# The kinds of link whose carrier a run changes: a veth end has carrier once both ends are up, a bridge once a
+# port forwards, a TAP once QEMU has opened it.
+SETTLE_KINDS = frozenset(('veth', 'bridge', 'tun', 'vxlan'))
+
+
+def _unsettled(raw):
+    """Indexes of links up with carrier whose operational state still says down: their carrier change waits
+    for the kernel's link watch, which runs up to a second later (a bridge's, a veth end's whose peer has the
+    same ifindex). Until it has run, the link drops what it sends. Ports before bridges: a port that settles
+    gives its bridge carrier."""
+    out = []
+    for m in _dump(raw.get_links):
+        kind, _data = _linkinfo(m)
+        if kind in SETTLE_KINDS and m['flags'] & IFF_UP and m['flags'] & IFF_LOWER_UP and \
+                m.get_attr('IFLA_OPERSTATE') in ('DOWN', 'LOWERLAYERDOWN'):  # as pyroute2 0.7 and 0.9 decode it
+            out.append((kind == 'bridge', m['index']))
+    return [index for _bridge, index in sorted(out)]
+
+
+def settle_links(raw, deadline):
+    """Return when every link of the namespace that has carrier can send (or at `deadline`, a time.time()):
+    an address is usable when the task returns, not a second later, when the first ARP or neighbour
+    solicitation has been dropped. Asks the kernel to apply each pending change now (Linux 6.8 and later),
+    else waits for its link watch. -> indexes of links still unsettled."""
+    pending = _unsettled(raw)
+    while pending and time.time() < deadline:
+        for index in pending:
+            raw.sync_link(index)
+        left = _unsettled(raw)
+        if left == pending:
+            time.sleep(0.01)
+            left = _unsettled(raw)
+        pending = left
+    return pending
 
 
 FLOOD_MAC = '00:00:00:00:00:00'  # a VXLAN FDB entry for this MAC: send broadcast and unknown frames there too

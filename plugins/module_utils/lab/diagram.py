@@ -62,7 +62,7 @@ def model(facts):
             nodes.append((node_id(here, name), label, shape))
             if link.get('master'):
                 edges.append((node_id(here, name), node_id(here, link['master']), ''))
-            if link['kind'] == 'veth' and link.get('peer'):
+            if link['kind'] == 'veth' and link.get('peer') and _peer_agrees(facts, ns, name, link):
                 pair = tuple(sorted([(ns or '', name), (link['peer_netns'] or '', link['peer'])]))
                 if pair not in seen_pairs:
                     seen_pairs.add(pair)
@@ -84,6 +84,17 @@ def model(facts):
         groups.append(('cluster:' + gid, 'QEMU guest %s (%s, %s)' % (guest['name'], guest['arch'], guest['accel']),
                        nodes))
     return groups, edges
+
+
+def _peer_agrees(facts, ns, name, link):
+    """Does the peer that a veth end names, where the facts hold it, name that end back? A pair is an edge
+    only then: facts in which two ends disagree about a pair draw neither (the other namespace's box would
+    be joined to the wrong one)."""
+    space = facts['host'] if link.get('peer_netns') is None else facts['netns'].get(link['peer_netns'])
+    peer = (space or {}).get('links', {}).get(link['peer'])
+    if peer is None or 'peer' not in peer:  # not in these facts (another namespace, not owned): the end's word
+        return True
+    return peer.get('kind') == 'veth' and peer['peer'] == name and peer.get('peer_netns') == ns
 
 
 def whole_lab(hosts, owned_only=True):

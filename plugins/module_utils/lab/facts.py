@@ -11,14 +11,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import bisect
+import itertools
 import socket
 
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.guest import qemu
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import firewall, forwards
-from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST, list_netns
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST, list_netns, where
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.netlink import (
-    WalkError, Walker, explain, get_addresses, get_flood_remotes, get_links, get_routes)
+    WalkError, Walker, explain, get_addresses, get_flood_remotes, get_links, get_routes, netns_id)
 from ansible_collections.vnetlab.linux.plugins.module_utils.ownership import (
     is_vnetlab, lab_of, parse_nat_tag, started_by)
 from ansible_collections.vnetlab.linux.plugins.module_utils.services import dnsmasq
@@ -45,6 +47,7 @@ def gather(namespaces=None, owned_only=False):
                 raw[ns] = value[0]
             elif ns in list_netns():  # else: removed while we looked
                 raise VnetlabError(str(explain(value.error, "reading netns '%s'" % ns)))
+        peers = _find_peers(walker, dict((ns, value[0]) for ns, value in raw.items()))
         flood = {}
         if any(link['kind'] == 'vxlan' for link in raw[HOST][0].values()):
             try:  # the tunnels' remotes: their flood entries (an FDB dump needs an IPRoute)
@@ -52,11 +55,6 @@ def gather(namespaces=None, owned_only=False):
             except WalkError as e:
                 raise VnetlabError(str(explain(e.error, 'reading the forwarding entries of the VXLAN links')))
 
-    # index -> (ns, name) for veth peer resolution across namespaces
-    by_ns_index = {}
-    for ns, (links, _addrs, _routes) in raw.items():
-        for name, link in links.items():
-            by_ns_index[(ns, link['index'])] = name
     guests = gather_guests()
     tap_owner = dict((nic['tap'], g['name']) for g in guests for nic in g['nics'])
 
@@ -76,7 +74,7 @@ def gather(namespaces=None, owned_only=False):
                                     and not a['address'].lower().startswith('fe80')),
             }
             if link['kind'] == 'veth':
-                entry['peer'], entry['peer_netns'] = _veth_peer(raw, ns, link, by_ns_index)
+                entry['peer'], entry['peer_netns'] = peers.get((ns, name), (None, None))
             if link['kind'] == 'bridge':
                 entry['ports'] = sorted(n for n, v in links.items() if v['master'] == link['index'])
             if link['kind'] == 'tun':
@@ -114,22 +112,94 @@ def _route(route, index_name):
     return out
 
 
-def _veth_peer(raw, ns, link, by_ns_index):
-    """The peer's (name, namespace): the link in any namespace whose index is our IFLA_LINK and whose
-    IFLA_LINK is our index. `None` for the namespace means the host."""
-    # IFLA_LINK_NETNSID is set exactly when the peer lives in another namespace: never look for it in
-    # our own then (both ends often have the same ifindex in their namespaces)
-    other_ns = link['link_netnsid'] is not None
-    candidates = [raw_ns for raw_ns in raw if (raw_ns != ns) == other_ns]
-    for other in candidates:
-        name = by_ns_index.get((other, link['link']))
-        if name is None:
-            continue
-        peer = raw[other][0][name]
-        if peer['kind'] == 'veth' and peer['link'] == link['index'] and \
-                (peer['link_netnsid'] is not None) == other_ns:
-            return name, other
-    return None, None
+def _find_peers(walker, links_by_ns):
+    """PeerFinder's peers, its questions asked in the namespaces it visits (one hand-over to the Walker)."""
+    finder = PeerFinder(links_by_ns)
+    visits = ((ns, [lambda raw, ns=ns: finder.settle(ns, lambda other: netns_id(raw, other))])
+              for ns in finder.askers())
+    for ns, (ok, value) in walker.read_each(visits):
+        if not ok and (ns is HOST or ns in list_netns()):  # else: removed while we looked
+            raise VnetlabError(str(explain(value.error, 'reading the namespace ids in %s' % where(ns))))
+    return finder.peers
+
+
+class PeerFinder:
+    """Which veth end is whose peer: `peers` {(ns, name): (peer name, peer namespace)}, from the links of
+    each namespace read ({ns: {name: link}}).
+
+    A veth's IFLA_LINK is its peer's ifindex, and ifindexes are per namespace. Where the peer is in the
+    same namespace (no IFLA_LINK_NETNSID) that names it. Where it is in another, any namespace may have a
+    veth of that ifindex pointing back at ours: with pairs a-b and c-d each made from inside a and c,
+    every end is ifindex 2 with peer ifindex 2, and a's end fits the ends in b, c and d alike. What names
+    the peer's namespace is IFLA_LINK_NETNSID: the id that the link's namespace gives the peer's. So a
+    candidate (by ifindexes) is the peer exactly when the link's namespace gives the candidate's namespace
+    that id; settle() asks the kernel (RTM_GETNSID, in that namespace), never decides by ifindex alone.
+    One confirmed pair settles both ends. An end whose peer is in no namespace read has none.
+
+    The questions are few: candidates are asked nearest first (in the order the namespaces were read, the
+    ones after the end's own first), ends already settled are no candidates, and askers() visits the
+    namespaces with most ends first and only those with an end still unsettled (a bridge lab: the host
+    only, one question a pair)."""
+
+    def __init__(self, links_by_ns):
+        self.links = links_by_ns
+        self.peers = {}
+        self.ends = {}  # (ns, name) -> its place in the order of reading, for the ends whose peer is elsewhere
+        self.ends_in = {}  # ns -> [(ns, name)] of those ends
+        self.by_index = {}  # (ifindex, peer ifindex) -> ([(ns, name)], [their places]) in order
+        for ns, links in links_by_ns.items():
+            by_index = dict((v['index'], n) for n, v in links.items())
+            for name, link in links.items():
+                if link['kind'] != 'veth' or not link['link']:
+                    continue
+                if link['link_netnsid'] is None:
+                    self._same_ns(ns, name, link, by_index)
+                else:
+                    place = self.ends[(ns, name)] = len(self.ends)
+                    self.ends_in.setdefault(ns, []).append((ns, name))
+                    found, places = self.by_index.setdefault((link['index'], link['link']), ([], []))
+                    found.append((ns, name))
+                    places.append(place)
+
+    def _same_ns(self, ns, name, link, by_index):
+        peer = by_index.get(link['link'])
+        other = self.links[ns].get(peer)
+        if peer != name and other and other['kind'] == 'veth' and other['link'] == link['index'] and \
+                other['link_netnsid'] is None:
+            self.peers[(ns, name)] = (peer, ns)
+
+    def candidates(self, end):
+        """The ends that may be `end`'s peer by their ifindexes, not settled, nearest first."""
+        link = self.links[end[0]][end[1]]
+        found, places = self.by_index.get((link['link'], link['index']), ([], []))
+        first = bisect.bisect_right(places, self.ends[end])
+        for other in itertools.chain(found[first:], found[:first]):
+            if other[0] != end[0] and other not in self.peers:
+                yield other
+
+    def _unsettled(self, ns):
+        return [e for e in self.ends_in.get(ns, []) if e not in self.peers and next(self.candidates(e), None)]
+
+    def askers(self):
+        """The namespaces to ask in, most ends first; each is taken only when it still has an end to settle
+        (settle() of the ones before may have settled them all)."""
+        for ns in sorted(self.ends_in, key=lambda n: -len(self.ends_in[n])):
+            if self._unsettled(ns):
+                yield ns
+
+    def settle(self, ns, nsid_of):
+        """Settle the ends in ns: nsid_of(other namespace) -> the id ns gives it (None: none), asked once
+        each."""
+        answers = {}
+        for end in self._unsettled(ns):
+            want = self.links[ns][end[1]]['link_netnsid']
+            for other in self.candidates(end):
+                if other[0] not in answers:
+                    answers[other[0]] = nsid_of(other[0])
+                if answers[other[0]] == want:
+                    self.peers[end] = (other[1], other[0])
+                    self.peers[other] = (end[1], end[0])
+                    break
 
 
 def _owned(spaces):

@@ -7,8 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import preflight
+from ansible_collections.vnetlab.linux.plugins.module_utils.entry import new_module
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.facts import gather
 
@@ -21,7 +21,7 @@ OPTIONS = dict(
 
 def read_lab(publish):
     """Run a module that reads the labs; publish(lab) -> its result (without `changed`). Exits."""
-    module = AnsibleModule(argument_spec=OPTIONS, supports_check_mode=True)
+    module = new_module(OPTIONS, supports_check_mode=True)
     preflight(module)
     try:
         lab = gather(module.params['namespaces'], module.params['owned_only'])

@@ -21,7 +21,8 @@ from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces im
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects import (
     bridge, dhcp, forward, guest, nat, netns, route, veth, vxlan)
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.route import dst_text, gateway_problem
-from ansible_collections.vnetlab.linux.plugins.module_utils.validate import parse_host_cidr
+from ansible_collections.vnetlab.linux.plugins.module_utils.validate import (
+    TEXT, control_characters, parse_host_cidr, visible)
 
 try:
     import yaml
@@ -51,6 +52,13 @@ PLACEMENT = {
 }
 MULTIHOST_KEYS = ('default_host', 'underlay_mtu')
 TOP_KEYS = ('lab', 'description') + MULTIHOST_KEYS + tuple(SECTIONS)
+# The keys whose text may hold control characters (tabs, line breaks; never a NUL): the free-text description
+# and the text options of the sections' kinds (a guest's cloud_init files). No other string of a topology - nor
+# any key - holds one (normalize; docs/design.md "Control characters").
+TEXT_KEYS = dict([('description', TEXT)] + [('%s.%s' % (section, option), chars) for section, (kind, _s, _e)
+                                            in SECTIONS.items() for option, chars in kind.TEXT_OPTIONS.items()])
+# The same for a module that takes a topology as `definition`: JSON text of it, or the data (TEXT_KEYS below).
+DEFINITION_TEXT = dict([('definition', TEXT)] + [('definition.' + k, v) for k, v in TEXT_KEYS.items()])
 
 
 def section_spec(section):
@@ -99,7 +107,7 @@ class TopologyError(VnetlabError):
 def render_path(path):
     out = ''
     for part in path:
-        out += '[%d]' % part if isinstance(part, int) else ('.' if out else '') + str(part)
+        out += '[%d]' % part if isinstance(part, int) else ('.' if out else '') + visible(str(part))
     return out
 
 
@@ -167,6 +175,8 @@ def normalize(data, positions=None, source=None):
 
     if not isinstance(data, dict):
         fail((), 'a topology is a mapping with at least `lab:`; got %s' % type(data).__name__)
+    for path, message in control_characters(data, TEXT_KEYS):  # every string and every key, first of all
+        fail(path, message)
     _unknown_keys(data, TOP_KEYS, (), fail)
     lab = data.get('lab')
     if not isinstance(lab, str) or not LAB_RE.match(lab):

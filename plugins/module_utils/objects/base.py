@@ -26,6 +26,10 @@ class Kind:
     name = ''
     OPTIONS = {}
     SECTION_OPTIONS = {}  # extra keys of a topology entry (e.g. addresses on a bridge)
+    # The options that are text by nature and the control characters each may hold (validate.TEXT, TAB):
+    # every other string of the module's parameters and of its topology entries holds none (entry.new_module,
+    # schema.normalize; the whole list: docs/design.md "Control characters").
+    TEXT_OPTIONS = {}
 
     def lock(self, d):
         """The name of the lock a module run takes: runs on the same object wait for each other."""

@@ -10,6 +10,12 @@ loopback address need route_localnet on the guest's interface, held like every s
 
 The rules carry their owner's mark (a lab's entry plans with d['lab'] set, lab/plan.py): a port that
 another owner forwards is refused, and teardown removes only the owner's own forward.
+
+A port the host itself listens on is the host's own: forwarding it would cut the host's service off on the
+uplink (`port: 22` on a cloud VM: its own SSH). Such a port is refused, naming the process, unless
+take_over_host_port says to forward it anyway - as part of the plan, so check mode says the same. The
+sockets are read in read_local (kernel/sockets.py); which of them the forward takes, and which are ours
+(a DHCP server or guest of vnetlab), is decided here, purely. The forward's own DNAT holds no socket.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -17,14 +23,17 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import ipaddress
+import os
 
 from ansible_collections.vnetlab.linux.plugins.module_utils import ownership
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import Op
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError
-from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import firewall, forwards
+from ansible_collections.vnetlab.linux.plugins.module_utils.guest import qemu
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import firewall, forwards, sockets
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects import sysctl
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.base import PHASE_DELETE, PHASE_SERVICES, Kind
+from ansible_collections.vnetlab.linux.plugins.module_utils.services import dnsmasq
 from ansible_collections.vnetlab.linux.plugins.module_utils.validate import check_ifname, parse_address
 
 OPTIONS = dict(
@@ -34,6 +43,7 @@ OPTIONS = dict(
     to_port=dict(type='int'),
     in_interface=dict(type='str'),
     from_host=dict(type='bool', default=False),
+    take_over_host_port=dict(type='bool', default=False),
     backend=dict(type='str', choices=['auto', 'nftables', 'iptables'], default='auto'),
     state=dict(type='str', choices=['present', 'absent'], default='present'),
 )
@@ -64,6 +74,69 @@ def check_target(address, interfaces):
             raise ParamError('to_address', "%s is the %s address of %s (on '%s'), not a guest's; give a host "
                                            'address inside it' % (ip, 'network' if ip == net.network_address
                                                                   else 'broadcast', net, name))
+
+
+def ours_process(cmdline):
+    """Is this /proc/<pid>/cmdline a process vnetlab started - a lab bridge's dnsmasq (DHCP on 0.0.0.0:67),
+    a QEMU guest - recognised exactly as their modules recognise them? Pure."""
+    argv = cmdline.split(b'\0')
+    for arg, following in zip(argv, argv[1:] + [b'']):
+        if arg.startswith(b'--conf-file='):
+            name = os.path.basename(os.path.dirname(arg[len(b'--conf-file='):])).decode('utf-8', 'replace')
+            if name and dnsmasq.is_server_process(cmdline, dnsmasq.Paths(name).conf):
+                return True
+        elif arg == b'-pidfile':
+            name = os.path.basename(os.path.dirname(following)).decode('utf-8', 'replace')
+            if name and qemu.is_guest_process(cmdline, qemu.Paths(name).pidfile):
+                return True
+    return False
+
+
+def _taken(address, uplink_addresses, from_host):
+    """Would an IPv4 forward on the uplink take connections a socket bound to `address` waits for? Any
+    address (0.0.0.0; :: too, which takes IPv4 unless the socket is IPv6-only, which /proc does not show),
+    the uplink's own addresses, and with from_host every IPv4 address of the host (its output DNAT takes
+    the connections the host makes to any of them, 127.0.0.1 included)."""
+    if address.version == 6:
+        if address.is_unspecified:
+            return True
+        address = address.ipv4_mapped
+        if address is None:
+            return False
+    return address.is_unspecified or from_host or address in uplink_addresses
+
+
+def host_port_users(listening, uplink_addresses, from_host):
+    """The listening sockets (kernel/sockets.listeners) whose connections the forward would take from the
+    host - not those of vnetlab's own processes. Pure."""
+    return [s for s in listening if _taken(s['address'], uplink_addresses, from_host)
+            and not any(ours_process(cmdline) for _pid, _comm, cmdline in s['processes'])]
+
+
+def _holder(s):
+    if s['processes']:
+        by_name = {}
+        for pid, comm, _cmdline in s['processes']:
+            by_name.setdefault(comm or '?', []).append(str(pid))
+        return ', '.join('%s (pid %s)' % (comm, ', '.join(pids)) for comm, pids in sorted(by_name.items()))
+    return 'a socket of the kernel (no process)' if not s['inode'] else (
+        'a socket (inode %d) of no process visible here' % s['inode'])
+
+
+def describe_users(users):
+    """'sshd (pid 812) listens on 0.0.0.0:22 and [::]:22': who holds the port, for messages. Pure."""
+    where = {}
+    for s in users:
+        text = '%s:%d' % (('[%s]' if s['address'].version == 6 else '%s') % s['address'], s['port'])
+        where.setdefault(_holder(s), []).append(text)
+    return ', '.join('%s listens on %s' % (who, ' and '.join(addresses)) for who, addresses in where.items())
+
+
+def _why(users, uplink_addresses):
+    """Why a socket bound to neither any address nor the uplink's counts: from_host's output DNAT."""
+    if all(_taken(s['address'], uplink_addresses, False) for s in users):
+        return ''
+    return " (with from_host, the host's own connections to any of its addresses go to the guest)"
 
 
 class PortForward(Kind):
@@ -109,7 +182,8 @@ class PortForward(Kind):
         installed = dict((k, [f for f in v if f['lab'] == lab]) for k, v in installed.items())
         local = {'uplink': uplink, 'installed': installed, 'others': others,
                  'backend': firewall.pick_backend(d['backend']) if d['state'] == 'present' else None,
-                 'refuses': firewall.iptables_forward_refuses() if d['state'] == 'present' else False}
+                 'refuses': firewall.iptables_forward_refuses() if d['state'] == 'present' else False,
+                 'listening': sockets.listeners(d['protocol'], d['port']) if d['state'] == 'present' else []}
         return local
 
     def view(self, d, snapshot, local):
@@ -142,6 +216,12 @@ class PortForward(Kind):
             raise ParamError('in_interface', "'%s' does not exist on the host" % uplink)
         check_target(d['to_address'], [(name, a) for name in sorted(plan.links(HOST))
                                        for a in plan.addresses(HOST, name) if a.version == 4])
+        uplink_addresses = set(a.ip for a in plan.addresses(HOST, uplink))
+        users = host_port_users(local.get('listening', []), uplink_addresses, d['from_host'])
+        if users and not d.get('take_over_host_port'):
+            raise ParamError('port', "%d/%s is the host's own: %s%s; pick another port, or set take_over_host_port: "
+                                     'true to forward it anyway' % (d['port'], d['protocol'], describe_users(users),
+                                                                    _why(users, uplink_addresses)))
         want = {'protocol': d['protocol'], 'port': d['port'], 'in_interface': uplink, 'to_address': d['to_address'],
                 'to_port': d['to_port'], 'from_host': d['from_host'], 'lab': d.get('lab')}
         backend = local['backend']
@@ -156,6 +236,11 @@ class PortForward(Kind):
             plan.add(Op(text + (' (also from the host)' if d['from_host'] else ''),
                         lambda v: forwards.add(want, backend, forward_accepts), undo=lambda v: forwards.remove(want),
                         local=True, phase=PHASE_SERVICES))
+            if users:
+                plan.warnings.append("%d/%s is the host's own (%s); take_over_host_port: true forwards it to %s:%d: "
+                                     "the host's service is not reachable through '%s'%s while the forward exists"
+                                     % (d['port'], d['protocol'], describe_users(users), d['to_address'],
+                                        d['to_port'], uplink, ' nor from the host itself' if d['from_host'] else ''))
         holder = holder_of(want)
         if holder not in sysctl.Held(FORWARD, None).holders():  # forwarding through the host
             sysctl.hold(plan, FORWARD, '1', holder, PHASE_SERVICES, 'enable IPv4 forwarding (%s=1)' % FORWARD)

@@ -22,7 +22,8 @@ from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces im
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.tap import create_tap
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects import image, links
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.base import PHASE_DELETE, PHASE_SERVICES, Kind
-from ansible_collections.vnetlab.linux.plugins.module_utils.validate import check_distinct, check_ifname, check_mtu
+from ansible_collections.vnetlab.linux.plugins.module_utils.validate import (
+    TEXT, check_distinct, check_ifname, check_mtu)
 
 OPTIONS = dict(
     name=dict(type='str', required=True),
@@ -104,6 +105,8 @@ def cloud_init_seed(name, options):
 class Guest(Kind):
     name = 'guest'
     OPTIONS = OPTIONS
+    # the NoCloud seed's files, written as given: YAML, JSON or a script, on as many lines as they need
+    TEXT_OPTIONS = {'cloud_init.user_data': TEXT, 'cloud_init.meta_data': TEXT, 'cloud_init.network_config': TEXT}
 
     def lock(self, d):
         return 'guest/' + d['name']

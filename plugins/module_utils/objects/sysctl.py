@@ -21,7 +21,7 @@ from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces im
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.procsys import read_sysctl, write_sysctl
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.base import Kind
 from ansible_collections.vnetlab.linux.plugins.module_utils.ownership import prune_empty_dirs, write_atomic
-from ansible_collections.vnetlab.linux.plugins.module_utils.validate import check_netns
+from ansible_collections.vnetlab.linux.plugins.module_utils.validate import TAB, check_netns
 
 OPTIONS = dict(
     name=dict(type='str', required=True),
@@ -170,6 +170,9 @@ class Sysctl(Kind):
     name = 'sysctl'
     OPTIONS = OPTIONS
     MODULE_KWARGS = MODULE_KWARGS
+    # one line, but a value read back from the kernel separates its numbers with tabs (ip_local_port_range:
+    # "32768\t60999"); desired() squeezes them to spaces. A line break never: the kernel would take part of it.
+    TEXT_OPTIONS = {'value': TAB}
 
     def desired(self, params):
         d = dict(params)
