@@ -182,9 +182,10 @@ def settle(walker, ops):
     removed = set(op.removes for op in ops if op.removes)
     spaces = []
     for op in ops:
-        for ns in ((op.creates,) if op.creates else ()) + (() if op.local or op.removes else (op.netns,)):
-            if ns not in spaces and ns not in removed and (ns is HOST or netns_exists(ns)):
-                spaces.append(ns)
+        ns = op.netns  # a namespace's creation runs in it
+        if not (op.local or op.removes) and ns not in spaces and ns not in removed and \
+                (ns is HOST or netns_exists(ns)):
+            spaces.append(ns)
     if not spaces:
         return
     deadline = time.time() + SETTLE_TIMEOUT

@@ -66,6 +66,7 @@ options:
       - With V(true) the forward goes in, with a warning that names the process.
     type: bool
     default: false
+    version_added: 1.0.0
   backend:
     description: C(auto) uses nftables when the C(nft) command exists, else iptables.
     type: str

@@ -64,3 +64,22 @@ def test_an_address_added_to_a_down_link_is_usable_when_it_comes_up(run, names):
                       exclusive=True)['changed']
     run.ok('netns', name=a, state='absent')
     run.ok('netns', name=b, state='absent')
+
+
+def test_the_settle_reads_links_as_pyroute2_does(run09, names):
+    """kernel/netlink.py reads the links' flags, operational state and kind from the dump's bytes itself."""
+    from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.netlink import (
+        IFF_LOWER_UP, IFF_UP, Walker, _linkinfo)
+    ns, br, a, b = names('ns'), names('br'), names('a'), names('b')
+    run09.ok('netns', name=ns)
+    run09.ok('bridge', name=br, netns=ns)
+    run09.ok('veth', name=a, netns=ns, peer=b, peer_netns=ns, peer_master=br)
+    ip('link', 'set', 'dev', a, 'down', netns=ns)
+    oper = {'UNKNOWN': 0, 'DOWN': 2, 'LOWERLAYERDOWN': 3, 'UP': 6}
+    with Walker() as walker:
+        mine, theirs = walker.read(ns, [lambda raw: raw.link_states(), lambda raw: raw.get_links()])
+    assert mine == [(m['index'], m['flags'], oper[m.get_attr('IFLA_OPERSTATE')], _linkinfo(m)[0]) for m in theirs]
+    kinds = dict((kind, flags & (IFF_UP | IFF_LOWER_UP)) for _i, flags, _state, kind in mine)
+    assert kinds['bridge'] == IFF_UP  # its one port has no carrier, nor has the bridge: nothing to settle
+    assert sorted(k for k in kinds if k) == ['bridge', 'veth']
+    run09.ok('netns', name=ns, state='absent')

@@ -14,6 +14,11 @@ def playbook(name, extra, expect_rc=0):
     cmd = ['ansible-playbook', os.path.join(ROOT, 'playbooks', name), '-e', json.dumps(extra)]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=600, check=False)
     assert proc.returncode == expect_rc, proc.stdout[-3000:] + proc.stderr[-2000:]
+    # a scenario prints no warning of any kind on the ansible-core it runs with (Ansible's, a deprecation of
+    # ours or of Ansible's, Python's)
+    warnings = [line for line in (proc.stdout + proc.stderr).splitlines()
+                if re.search(r'\[WARNING\]|\[DEPRECATION WARNING\]|Warning:', line)]
+    assert expect_rc != 0 or not warnings, warnings
     recap = re.search(r'localhost\s*:\s*ok=(\d+)\s+changed=(\d+).*failed=(\d+)', proc.stdout)
     return {'ok': int(recap.group(1)), 'changed': int(recap.group(2)), 'failed': int(recap.group(3)),
             'stdout': proc.stdout}

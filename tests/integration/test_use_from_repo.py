@@ -46,10 +46,13 @@ def netns_list():
 
 
 def run(cmd, repo, env, timeout=300):
+    import time
+    t0 = time.time()
     proc = subprocess.run(cmd, cwd=str(repo), env=env, capture_output=True, text=True, timeout=timeout,
                           check=False)
     assert proc.returncode == 0, '%s (rc %s):\n%s\n%s' % (' '.join(cmd), proc.returncode, proc.stdout[-4000:],
                                                            proc.stderr[-3000:])
+    print('TIMING %.1f %s' % (time.time() - t0, ' '.join(cmd)[:80]), file=sys.stderr)
     return proc
 
 
@@ -148,8 +151,9 @@ def test_a_repository_of_its_own_uses_the_built_collection(workdir, names):
     assert clone_requirements == {'collections': [{'name': '../vnetlab', 'type': 'dir'}]}, clone_requirements
     clone_requirements['collections'][0]['name'] = ROOT
     (workdir / 'clone-requirements.yml').write_text(yaml.safe_dump(clone_requirements))
-    run(['ansible-galaxy', 'collection', 'install', '-r', str(workdir / 'clone-requirements.yml'),
-         '-p', str(workdir / 'clone-install')], repo, env)
+    # outside the repository: there, the copy in its ./collections would count as installed already
+    run(['ansible-galaxy', 'collection', 'install', '-r', 'clone-requirements.yml', '-p', 'clone-install'],
+        workdir, no_acp)
     from_clone = workdir / 'clone-install/ansible_collections/vnetlab/linux'
     assert (from_clone / 'roles/veth_pair/tasks/main.yml').exists() and not (from_clone / '.collections').exists()
 
