@@ -5,7 +5,8 @@ are into an empty temporary directory, so the page cannot drift from what works.
 own, inventory/host_vars/localhost.yml, which renames the lab to this test's unique `vt` names (host vars
 win over the page's group vars). Then it runs the page's commands there: it builds the tarball into
 vendor/, installs it into ./collections, runs the playbook up, again (changed=0) and down, and runs
-`molecule test`.
+`molecule test` in a checkout without ./collections (its dependency step installs the collection). It also
+installs the page's other requirements.yml, the one that names a clone by its path.
 
 Nothing points at this clone except the tools. The commands run in the temporary repository with a
 temporary ANSIBLE_HOME and no ANSIBLE_CONFIG, and without a variable that names this clone, other than
@@ -46,13 +47,10 @@ def netns_list():
 
 
 def run(cmd, repo, env, timeout=300):
-    import time
-    t0 = time.time()
     proc = subprocess.run(cmd, cwd=str(repo), env=env, capture_output=True, text=True, timeout=timeout,
                           check=False)
     assert proc.returncode == 0, '%s (rc %s):\n%s\n%s' % (' '.join(cmd), proc.returncode, proc.stdout[-4000:],
                                                            proc.stderr[-3000:])
-    print('TIMING %.1f %s' % (time.time() - t0, ' '.join(cmd)[:80]), file=sys.stderr)
     return proc
 
 
@@ -137,11 +135,15 @@ def test_a_repository_of_its_own_uses_the_built_collection(workdir, names):
     assert recap(run(DOWN, repo, env).stdout)['changed'] > 0
     assert not [n for n in netns_list() if n.startswith(names.tag)]
 
-    # (4) molecule test: dependency, destroy, syntax, converge, idempotence, verify, destroy
+    # (4) molecule test: dependency, destroy, syntax, converge, idempotence, verify, destroy - from a checkout
+    # without ./collections, as in CI: its dependency step installs requirements.yml there
+    shutil.rmtree(str(repo / 'collections'))
     proc = run(MOLECULE, repo, env, timeout=600)
     out = proc.stdout + proc.stderr  # molecule reports its steps on stderr
     for step in ('dependency', 'converge', 'idempotence', 'verify', 'destroy'):
         assert re.search(r'default\W+%s\W+Executed: Successful' % step, out), out[-4000:]
+    assert "Installing 'vnetlab.linux:" in out
+    assert (repo / 'collections/ansible_collections/vnetlab/linux/plugins/modules/netns.py').exists()
     assert not [n for n in netns_list() if n.startswith(names.tag)]
 
     # (5) the clone-path variant of requirements.yml installs too
