@@ -49,6 +49,7 @@ options:
       - The interface is not marked as ours; without O(exclusive) this option changes nothing.
     type: bool
     default: false
+    version_added: 1.0.0
   state:
     description: C(present) adds the addresses, C(absent) removes them.
     type: str

@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: dhcp
 short_description: DHCP and DNS for the guests on a lab bridge (a supervised dnsmasq)
-version_added: "0.2.0"
+version_added: "1.0.0"
 description:
   - Runs one C(dnsmasq) for O(bridge), so that guests booted from stock cloud images get an address by
     themselves, and guests and namespaces of the lab can be reached by name (C(vm0.lab)).

@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: lab_cleanup
 short_description: Remove everything that carries a lab's mark, or every vnetlab mark, without a topology file
-version_added: "0.2.0"
+version_added: "1.0.0"
 description:
   - Finds, on the host, every object that carries the mark of lab O(lab) - or, with O(all=true), any
     vnetlab mark (every lab's, and the C(vnetlab) mark of the resource modules) - and removes it, through
@@ -91,7 +91,7 @@ found:
       description: The lab, when it has a boot-time unit or a saved definition (docs/reboot.md); they are removed.
       type: list
       elements: str
-      version_added: 0.2.0
+      version_added: 1.0.0
     namespaces:
       description: Names of the namespaces.
       type: list

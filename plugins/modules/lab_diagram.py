@@ -46,13 +46,13 @@ options:
         read and validated there by the action plugin; draws the lab it declares.
       - Mutually exclusive with O(definition) and O(namespaces).
     type: path
-    version_added: "0.2.0"
+    version_added: "1.0.0"
   definition:
     description:
       - A topology as data, or JSON text of it (as for M(vnetlab.linux.topology)); draws the lab it declares.
       - Mutually exclusive with O(src) and O(namespaces).
     type: raw
-    version_added: "0.2.0"
+    version_added: "1.0.0"
   hosts:
     description:
       - Inventory hosts of a lab over several hosts (for instance C("{{ ansible_play_hosts }}")). The action
@@ -61,7 +61,7 @@ options:
       - Mutually exclusive with O(src), O(definition), O(namespaces) and O(facts).
     type: list
     elements: str
-    version_added: "0.2.0"
+    version_added: "1.0.0"
   facts:
     description:
       - The facts of several hosts - a mapping of each inventory name to its facts as
@@ -69,7 +69,7 @@ options:
         lab, a box per host.
       - Mutually exclusive with O(src), O(definition), O(namespaces) and O(hosts).
     type: raw
-    version_added: "0.2.0"
+    version_added: "1.0.0"
 attributes:
   diff_mode:
     support: partial

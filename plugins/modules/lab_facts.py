@@ -85,12 +85,12 @@ ansible_facts:
             backend, lab).
           type: list
           elements: dict
-          version_added: 0.2.0
+          version_added: 1.0.0
         dhcp:
           description: vnetlab DHCP servers (bridge, lab, state, pid, hosts - the static leases, leases).
           type: list
           elements: dict
-          version_added: 0.2.0
+          version_added: 1.0.0
 '''
 
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.reader import read_lab

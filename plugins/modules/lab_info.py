@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: lab_info
 short_description: Read the live state of the host's virtual-network labs
-version_added: "0.2.0"
+version_added: "1.0.0"
 description:
   - Reads, without changing anything, the namespaces; every link (kind, veth peer and the peer's namespace,
     master, MAC, MTU, state, whether vnetlab made it); addresses and routes per namespace; bridges and
@@ -76,12 +76,12 @@ vnetlab_lab:
         backend, lab).
       type: list
       elements: dict
-      version_added: 0.2.0
+      version_added: 1.0.0
     dhcp:
       description: vnetlab DHCP servers (bridge, lab, state, pid, hosts - the static leases, leases).
       type: list
       elements: dict
-      version_added: 0.2.0
+      version_added: 1.0.0
 '''
 
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.reader import read_lab

@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: lab_inspect
 short_description: List the labs on a host - namespaces, links, guests, DHCP, NAT and forwards - as a table
-version_added: "0.2.0"
+version_added: "1.0.0"
 description:
   - Reads the live state of the host (as M(vnetlab.linux.lab_facts) does, without changing anything) and
     groups what vnetlab made by the lab whose mark it carries - a namespace by the mark on its loopback,
@@ -64,12 +64,12 @@ labs:
           (O(vnetlab.linux.topology#module:persistent) of M(vnetlab.linux.topology)).
         - A persistent lab is listed even when a reboot took its kernel objects and its unit has not run yet.
       type: bool
-      version_added: 0.2.0
+      version_added: 1.0.0
     unit:
       description: Its boot-time unit (C(name), C(enabled)), when it has one; the table shows it as a row of kind
         C(unit).
       type: dict
-      version_added: 0.2.0
+      version_added: 1.0.0
     namespaces:
       description: Its namespaces (C(name), C(links) - the names of the links in it).
       type: list

@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: port_forward
 short_description: Forward a port of the host to a guest (DNAT plus forward accepts for exactly that flow)
-version_added: "0.2.0"
+version_added: "1.0.0"
 description:
   - Connections to O(port) of the host arriving on O(in_interface) (the uplink of a cloud VM with one
     public address) are forwarded to O(to_address):O(to_port) - a guest on a lab bridge.

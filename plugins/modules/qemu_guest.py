@@ -87,7 +87,7 @@ options:
         downloaded then).
       - Exclusive with O(image), O(kernel), O(initrd) and O(firmware).
     type: path
-    version_added: "0.2.0"
+    version_added: "1.0.0"
   disk_size:
     description: Size of the overlay (for example C(10G)); default the base image's size.
     type: str
@@ -154,7 +154,7 @@ options:
           - In a topology over several hosts a NIC on a bridge that spans hosts gets the bridge's reduced MTU
             (the underlay MTU less the VXLAN overhead), unless a smaller one is given.
         type: int
-        version_added: "0.2.0"
+        version_added: "1.0.0"
   ssh_user:
     description:
       - The user SSH logins to the guest use (with an image's default user, the one that receives

@@ -81,7 +81,7 @@ options:
         C(prerequisites) role installs packages or changes host settings.
     type: bool
     default: false
-    version_added: 0.2.0
+    version_added: 1.0.0
   persistent:
     description:
       - With O(state=present), make the host re-apply this lab at every boot, guests included (their disks
@@ -96,7 +96,7 @@ options:
         keeps the guests' disks. See C(docs/reboot.md) of the collection.
     type: bool
     default: false
-    version_added: 0.2.0
+    version_added: 1.0.0
 attributes:
   action:
     support: full

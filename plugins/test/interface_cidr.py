@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: interface_cidr
 short_description: Is the value an address with prefix length that an interface can carry
-version_added: "0.2.0"
+version_added: "1.0.0"
 author: vnetlab contributors
 description:
   - True for an IPv4 or IPv6 address with its prefix length (CIDR), such as C(10.16.0.1/24) or

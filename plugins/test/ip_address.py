@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: ip_address
 short_description: Is the value a plain IPv4 or IPv6 address, without prefix length
-version_added: "0.2.0"
+version_added: "1.0.0"
 author: vnetlab contributors
 description:
   - True for an IPv4 or IPv6 address with no prefix length, such as C(10.16.0.1) or C(fd00:16::1) (a

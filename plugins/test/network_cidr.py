@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: network_cidr
 short_description: Is the value a network in CIDR form, with no host bits
-version_added: "0.2.0"
+version_added: "1.0.0"
 author: vnetlab contributors
 description:
   - True for an IPv4 or IPv6 network with its prefix length whose host bits are all zero, such as

@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: printable
 short_description: Does the value hold no ASCII control character
-version_added: "0.2.0"
+version_added: "1.0.0"
 author: vnetlab contributors
 description:
   - True when no string in the value - the value itself, or the strings of its lists and mappings at any

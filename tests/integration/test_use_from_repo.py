@@ -113,8 +113,10 @@ def test_a_repository_of_its_own_uses_the_built_collection(workdir, names):
     with open(os.path.join(ROOT, 'galaxy.yml')) as f:
         built = 'vendor/vnetlab-linux-%s.tar.gz' % yaml.safe_load(f)['version']
     assert (repo / built).exists()
-    assert tarball == built, ('requirements.yml of docs/use-from-your-repo.md installs %s, galaxy.yml builds %s: '
-                              'update the page' % (tarball, built))
+    named = set(re.findall(r'vnetlab-linux-[^\s/]*\.tar\.gz', text)) | {os.path.basename(tarball)}
+    assert tarball == built and named == {os.path.basename(built)}, (
+        'docs/use-from-your-repo.md names %s (requirements.yml: %s), galaxy.yml builds %s: update the page'
+        % (sorted(named), tarball, built))
 
     # (2) installed into the repository; its ansible.cfg alone (no ANSIBLE_COLLECTIONS_PATH) finds that copy
     run(INSTALL, repo, env)

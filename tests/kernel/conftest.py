@@ -69,9 +69,9 @@ def lane_as_found(request):
         yield
         return
     vm = request.getfixturevalue('lane')
-    for feature in features_of(request.node):
-        if feature not in vm.probed:
-            vm.probed[feature] = vm.why_unsupported(feature)
+    features = features_of(request.node)
+    vm.probed.update(vm.probe([f for f in features if f not in vm.probed]) if set(features) - set(vm.probed) else {})
+    for feature in features:
         if vm.probed[feature]:
             pytest.fail("the kernel lane's kernel lacks %s: %s" % (feature, vm.probed[feature]), pytrace=False)
     yield
