@@ -14,25 +14,10 @@ import time
 import pytest
 
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import sockets
+from forwarding import SERVER, fetch, forward_lab
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects import forward
 
 UP, LAB = '10.220.17.%d', '10.220.18.%d'
-SERVER = ('import socket, sys\n'
-          's = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n'
-          's.bind((sys.argv[2], int(sys.argv[3]))); s.listen(8)\n'
-          'while True:\n'
-          '    c, _ = s.accept(); c.sendall(sys.argv[1].encode()); c.close()\n')
-FETCH = ('import socket, sys\n'
-         'try:\n'
-         '    c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=3)\n'
-         '    print(c.recv(100).decode())\n'
-         'except Exception as e:\n'
-         '    print("failed: %s" % e)\n')
-
-
-def fetch(address, port, netns):
-    argv = ['ip', 'netns', 'exec', netns, sys.executable, '-c', FETCH, address, str(port)]
-    return subprocess.run(argv, capture_output=True, text=True, check=False, timeout=30).stdout.strip()
 
 
 def ours(port):
@@ -91,28 +76,8 @@ def host_listener():
 def net(run09, names):
     """uplink veth (host end 10.220.17.1) to a WAN namespace; a bridge with a guest namespace answering
     'guest' on 10.220.18.5:8080."""
-    run = run09
-    wan, guest, up, br, gend = names('wan'), names('g'), names('up'), names('br'), names('gh')
-    run.ok('netns', name=wan)
-    run.ok('netns', name=guest)
-    run.ok('veth', name=up, peer='eth0', peer_netns=wan)
-    run.ok('address', interface=up, addresses=[UP % 1 + '/24'])
-    run.ok('address', interface='eth0', netns=wan, addresses=[UP % 2 + '/24'])
-    run.ok('bridge', name=br)
-    run.ok('address', interface=br, addresses=[LAB % 1 + '/24'])
-    run.ok('veth', name=gend, peer='eth0', peer_netns=guest, master=br)
-    run.ok('address', interface='eth0', netns=guest, addresses=[LAB % 5 + '/24'])
-    run.ok('route', netns=guest, destination='default', gateway=LAB % 1)
-    server = subprocess.Popen(['ip', 'netns', 'exec', guest, sys.executable, '-c', SERVER, 'guest', LAB % 5, '8080'])
-    deadline = time.time() + 20
-    while time.time() < deadline and fetch(LAB % 5, 8080, guest).startswith('failed'):
-        time.sleep(0.1)
-    yield {'wan': wan, 'guest': guest, 'up': up, 'br': br}
-    server.kill()
-    server.wait()
-    for ns in (wan, guest):
-        run.ok('netns', name=ns, state='absent')
-    run.ok('bridge', name=br, state='absent')
+    with forward_lab(run09, names, UP, LAB, {8080: 'guest'}) as made:
+        yield made
 
 
 def test_port_forward_refuses_the_hosts_port(run, run09, net, host_listener):

@@ -9,25 +9,9 @@ import time
 import pytest
 
 from conftest import ip
+from forwarding import SERVER, fetch, forward_lab
 
 UP, LAB = '10.220.7.%d', '10.220.8.%d'
-# raw sockets: no name lookups (http.server's getfqdn() would wait on a resolver a namespace cannot reach)
-SERVER = ('import socket, sys\n'
-          's = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n'
-          's.bind((sys.argv[2], int(sys.argv[3]))); s.listen(8)\n'
-          'while True:\n'
-          '    c, _ = s.accept(); c.sendall(sys.argv[1].encode()); c.close()\n')
-FETCH = ('import socket, sys\n'
-         'try:\n'
-         '    c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=3)\n'
-         '    print(c.recv(100).decode())\n'
-         'except Exception as e:\n'
-         '    print("failed: %s" % e)\n')
-
-
-def fetch(address, port, netns=None):
-    argv = (['ip', 'netns', 'exec', netns] if netns else []) + [sys.executable, '-c', FETCH, address, str(port)]
-    return subprocess.run(argv, capture_output=True, text=True, check=False, timeout=30).stdout.strip()
 
 
 def sysctl(name):
@@ -39,31 +23,11 @@ def sysctl(name):
 def lab(run09, names):
     """uplink veth (host end `up`, 10.220.7.1) to a WAN namespace; bridge with a guest namespace serving
     HTTP on 10.220.8.5:8080 and 8081; all made by our modules."""
-    run = run09
-    wan, guest, up, br, gend = names('wan'), names('g'), names('up'), names('br'), names('gh')
-    run.ok('netns', name=wan)
-    run.ok('netns', name=guest)
-    run.ok('veth', name=up, peer='eth0', peer_netns=wan)
-    run.ok('address', interface=up, addresses=[UP % 1 + '/24'])
-    run.ok('address', interface='eth0', netns=wan, addresses=[UP % 2 + '/24'])
-    run.ok('bridge', name=br)
-    run.ok('address', interface=br, addresses=[LAB % 1 + '/24'])
-    run.ok('veth', name=gend, peer='eth0', peer_netns=guest, master=br)
-    run.ok('address', interface='eth0', netns=guest, addresses=[LAB % 5 + '/24'])
-    run.ok('route', netns=guest, destination='default', gateway=LAB % 1)
-    servers = [subprocess.Popen(['ip', 'netns', 'exec', guest, sys.executable, '-c', SERVER, 'port%d' % p, LAB % 5,
-                                 str(p)]) for p in (8080, 8081)]
-    deadline = time.time() + 20
-    while time.time() < deadline and fetch(LAB % 5, 8081, guest).startswith('failed'):
-        time.sleep(0.1)
-    yield {'wan': wan, 'guest': guest, 'up': up, 'br': br}
-    run.ok('port_forward', port=2280, in_interface=up, state='absent')  # also after a failed test
-    for s in servers:
-        s.kill()
-        s.wait()
-    for ns in (wan, guest):
-        run.ok('netns', name=ns, state='absent')
-    run.ok('bridge', name=br, state='absent')
+    with forward_lab(run09, names, UP, LAB, {8080: 'port8080', 8081: 'port8081'}) as made:
+        try:
+            yield made
+        finally:
+            run09.ok('port_forward', port=2280, in_interface=made['up'], state='absent')  # also after a failure
 
 
 def ours(table):
