@@ -190,3 +190,32 @@ def minimal_x86_64(tmp_root):
         pytest.fail('needs qemu-system-x86_64 (./run-tests installs qemu-system-x86)')
     ModuleRunner(sys.executable, tmp_root).ok('minimal_image', arch='x86_64', dest=MINIMAL_X86_64)
     return MINIMAL_X86_64
+
+
+# Tests that boot a guest or a VM, or build a guest image, are marked `guest` (pytest.ini):
+# ./run-tests quick runs the others (-m 'not guest'). They are found by the fixtures that build or boot
+# one, and by name for those that start QEMU themselves. A new test of either kind needs nothing here
+# when it uses one of GUEST_FIXTURES; otherwise its name goes in GUEST_TESTS.
+GUEST_FIXTURES = {'minimal_x86_64', 'cloud_image', 'image_x86'}
+GUEST_TESTS = {
+    'test_crash.py::test_sigterm_while_a_guest_boots_stops_it_and_rolls_back',
+    'test_guest_images.py::test_aarch64_minimal_guest_under_tcg',
+    'test_guest_images.py::test_cloud_init_seed_and_overlay',
+    'test_nested_vm.py::test_nested_vm_playbook',
+    'test_reboot.py::test_the_next_run_after_a_reboot_rebuilds_the_lab_on_the_same_disks',
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marks
+def pytest_collection_modifyitems(config, items):
+    here = os.path.dirname(os.path.abspath(__file__))
+    mine = [item for item in items if os.path.dirname(str(item.path)) == here]
+    for item in mine:
+        if '%s::%s' % (item.path.name, item.originalname) in GUEST_TESTS or GUEST_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.guest)
+    modules = {item.path.name: item.module for item in mine if getattr(item, 'module', None)}
+    gone = sorted(t for t in GUEST_TESTS if t.split('::')[0] in modules  # its file is collected: the test must exist
+                  and not hasattr(modules[t.split('::')[0]], t.split('::')[1]))
+    if gone:
+        raise pytest.UsageError('tests/integration/conftest.py GUEST_TESTS names tests that do not exist '
+                                '(renamed?): %s' % ', '.join(gone))

@@ -42,6 +42,7 @@ def test_two_namespaces_with_20ms_on_each_end_ping_at_40ms(lane, tag):
         rtt = re.search(r'rtt min/avg/max/mdev = ([\d.]+)/([\d.]+)/([\d.]+)/', out)
         assert rtt and ' 0% packet loss' in out, out
         fastest = float(rtt.group(1))
+        print(rtt.group(0))  # shown with -rP or -s
         # 20 ms out and 20 ms back; TCG adds jitter on top, never less: judged by the minimum
         assert 40.0 <= fastest < 200.0, out
     finally:
