@@ -181,12 +181,10 @@ def control_characters(value, text_options=None, path=()):
                 if problem:
                     yield path + (key,), 'the key %s' % problem
                     continue
-            for found in control_characters(item, text_options, path + (key,)):
-                yield found
+            yield from control_characters(item, text_options, path + (key,))
     elif isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
-            for found in control_characters(item, text_options, path + (i,)):
-                yield found
+            yield from control_characters(item, text_options, path + (i,))
 
 
 def render_path(path):

@@ -48,7 +48,7 @@ class HostListener:
     def _serve(self):
         while True:
             try:
-                c, _ = self.sock.accept()
+                c, _peer = self.sock.accept()
             except OSError:
                 return
             c.sendall(b'host')

@@ -39,7 +39,7 @@ MOLECULE = ['molecule', 'test']
 def doc_files():
     with open(DOC) as f:
         text = f.read()
-    return text, {path: body for path, body in FILE_BLOCK.findall(text)}
+    return text, dict(FILE_BLOCK.findall(text))
 
 
 def netns_list():
@@ -49,8 +49,8 @@ def netns_list():
 def run(cmd, repo, env, timeout=300):
     proc = subprocess.run(cmd, cwd=str(repo), env=env, capture_output=True, text=True, timeout=timeout,
                           check=False)
-    assert proc.returncode == 0, '%s (rc %s):\n%s\n%s' % (' '.join(cmd), proc.returncode, proc.stdout[-4000:],
-                                                           proc.stderr[-3000:])
+    assert proc.returncode == 0, '%s (rc %s):\n%s\n%s' % (
+        ' '.join(cmd), proc.returncode, proc.stdout[-4000:], proc.stderr[-3000:])
     return proc
 
 
@@ -131,8 +131,8 @@ def test_a_repository_of_its_own_uses_the_built_collection(workdir, names):
     up = run(UP, repo, env).stdout
     assert recap(up)['changed'] > 0
     assert {names('app'), names('db'), names('iso')} <= set(netns_list())
-    assert '%s/%s (10.16.1.2/24) is joined to %s/%s; up: True' % (names('app'), names('a'), names('db'),
-                                                                    names('b')) in up
+    joined = '%s/%s (10.16.1.2/24) is joined to %s/%s; up: True' % (names('app'), names('a'), names('db'), names('b'))
+    assert joined in up
     assert recap(run(UP, repo, env).stdout)['changed'] == 0
     assert recap(run(DOWN, repo, env).stdout)['changed'] > 0
     assert not [n for n in netns_list() if n.startswith(names.tag)]

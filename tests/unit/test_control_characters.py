@@ -180,11 +180,9 @@ def string_paths(spec, prefix=()):
         elif kind == 'list' and elements in ('str', 'path', 'raw'):
             yield path + (0,), option
         elif kind == 'list' and elements == 'dict' and 'options' in option:
-            for found in string_paths(option['options'], path + (0,)):
-                yield found
+            yield from string_paths(option['options'], path + (0,))
         elif kind == 'dict' and 'options' in option:
-            for found in string_paths(option['options'], path):
-                yield found
+            yield from string_paths(option['options'], path)
 
 
 PLACEHOLDER = {'int': 1, 'float': 1.0, 'bool': False, 'str': 'placeholder', 'path': '/placeholder',

@@ -57,7 +57,7 @@ def test_the_namespaces_the_ops_changed_are_settled_once_each(monkeypatch):
     class _Walker:
         def read_many(self, pairs):
             visits.extend(ns for ns, _fns in pairs)
-            return [(True, [None]) for _ in pairs]
+            return [(True, [None])] * len(pairs)
 
     monkeypatch.setattr(engine, 'netns_exists', lambda ns: ns != 'gone')
     ops = [Op('a', netns='red'), Op('b', netns='blue', creates='blue'), Op('c', netns='blue'), Op('d', local=True),
