@@ -162,14 +162,14 @@ def test_two_labs_each_hold_their_own(tmp_path, names):
 
 def test_labs_built_under_the_shared_name_of_an_earlier_release(tmp_path, names):
     """Labs built by the release that held bridge-nf as `vnetlab` for every lab (that holder forced here by an
-    extra var, as the old lab role took it), torn down by this one: the shared hold stays while any of them is
-    up, and goes with the teardown that leaves nothing of vnetlab on the host. Nothing of vnetlab: so this runs
-    on a host of its own (test_verbs.Isolated: network and mount namespaces, its own bridge-nf, /run/vnetlab),
-    where other runs' labs on this machine are out of sight."""
+    extra var for the builds: the lab role holds in lab_holder's name), torn down by this one: the shared
+    hold stays while any of them is up, and goes with the teardown that leaves nothing of vnetlab on the
+    host. Nothing of vnetlab: so this runs on a host of its own (test_verbs.Isolated: network and mount
+    namespaces, its own bridge-nf, /run/vnetlab), where other runs' labs on this machine are out of sight."""
     isolated = Isolated()
     place = Place(isolated.prefix)
     try:
-        host, (lab1, lab2), up = two_labs(place, tmp_path, names, prerequisites_holder='vnetlab')
+        host, (lab1, lab2), up = two_labs(place, tmp_path, names, lab_holder='vnetlab')
         try:
             host.expect_nf('vnetlab')
 
