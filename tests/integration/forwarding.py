@@ -55,3 +55,19 @@ def forward_lab(run, names, up, lab, served):
         for ns in (wan, guest):
             run.ok('netns', name=ns, state='absent')
         run.ok('bridge', name=br, state='absent')
+
+
+def forward_topology(names, up, lab, forward):
+    """forward_lab's lab as one topology (no servers), with one `forwards:` entry to the guest's port 8080:
+    `forward` gives its port and other keys. -> (topology, (lab, wan, guest, up, br) names)"""
+    lab_name, wan, guest, up_if, br, gend = (names('lab'), names('wan'), names('g'), names('up'), names('br'),
+                                             names('gh'))
+    topo = {'lab': lab_name, 'namespaces': [wan, guest],
+            'bridges': [{'name': br, 'addresses': [lab % 1 + '/24']}],
+            'veths': [{'name': up_if, 'addresses': [up % 1 + '/24'], 'peer': 'eth0', 'peer_netns': wan,
+                       'peer_addresses': [up % 2 + '/24']},
+                      {'name': gend, 'master': br, 'peer': 'eth0', 'peer_netns': guest,
+                       'peer_addresses': [lab % 5 + '/24']}],
+            'routes': [{'netns': guest, 'destination': 'default', 'gateway': lab % 1}],
+            'forwards': [dict({'to_address': lab % 5, 'to_port': 8080, 'in_interface': up_if}, **forward)]}
+    return topo, (lab_name, wan, guest, up_if, br)

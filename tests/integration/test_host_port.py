@@ -14,7 +14,7 @@ import time
 import pytest
 
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import sockets
-from forwarding import SERVER, fetch, forward_lab
+from forwarding import SERVER, fetch, forward_lab, forward_topology
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects import forward
 
 UP, LAB = '10.220.17.%d', '10.220.18.%d'
@@ -139,15 +139,7 @@ def test_our_own_listener_is_not_the_hosts(run09, net, names):
 def test_topology_forward_refuses_the_hosts_port(run09, names, host_listener):
     run = run09
     port = host_listener.port
-    lab, wan, guest, up, br, gend = names('lab'), names('wan'), names('g'), names('up'), names('br'), names('gh')
-    topo = {'lab': lab, 'namespaces': [wan, guest],
-            'bridges': [{'name': br, 'addresses': [LAB % 1 + '/24']}],
-            'veths': [{'name': up, 'addresses': [UP % 1 + '/24'], 'peer': 'eth0', 'peer_netns': wan,
-                       'peer_addresses': [UP % 2 + '/24']},
-                      {'name': gend, 'master': br, 'peer': 'eth0', 'peer_netns': guest,
-                       'peer_addresses': [LAB % 5 + '/24']}],
-            'routes': [{'netns': guest, 'destination': 'default', 'gateway': LAB % 1}],
-            'forwards': [{'port': port, 'to_address': LAB % 5, 'to_port': 8080, 'in_interface': up}]}
+    topo, (lab, wan, guest, up, br) = forward_topology(names, UP, LAB, {'port': port})
     for check in (True, False):
         msg = run.fails('topology', check=check, definition=topo)
         assert ("forwards[0]: port: %d/tcp is the host's own: %s listens on 0.0.0.0:%d; pick another port, or set "

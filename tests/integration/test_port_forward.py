@@ -9,7 +9,7 @@ import time
 import pytest
 
 from conftest import ip
-from forwarding import SERVER, fetch, forward_lab
+from forwarding import SERVER, fetch, forward_lab, forward_topology
 
 UP, LAB = '10.220.7.%d', '10.220.8.%d'
 
@@ -82,16 +82,7 @@ def test_refusals(run09):
 
 def test_topology_forwards(run09, names):
     run = run09
-    lab, wan, guest, up, br, gend = names('lab'), names('wan'), names('g'), names('up'), names('br'), names('gh')
-    topo = {'lab': lab, 'namespaces': [wan, guest],
-            'bridges': [{'name': br, 'addresses': [LAB % 1 + '/24']}],
-            'veths': [{'name': up, 'addresses': [UP % 1 + '/24'], 'peer': 'eth0', 'peer_netns': wan,
-                       'peer_addresses': [UP % 2 + '/24']},
-                      {'name': gend, 'master': br, 'peer': 'eth0', 'peer_netns': guest,
-                       'peer_addresses': [LAB % 5 + '/24']}],
-            'routes': [{'netns': guest, 'destination': 'default', 'gateway': LAB % 1}],
-            'forwards': [{'port': 2281, 'to_address': LAB % 5, 'to_port': 8080, 'in_interface': up,
-                          'from_host': True}]}
+    topo, (lab, wan, guest, up, br) = forward_topology(names, UP, LAB, {'port': 2281, 'from_host': True})
     built = run.ok('topology', definition=topo)
     assert any('forward tcp port 2281' in a for a in built['actions'])
     server = subprocess.Popen(['ip', 'netns', 'exec', guest, sys.executable, '-c', SERVER, 'lab', LAB % 5, '8080'])
