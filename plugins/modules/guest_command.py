@@ -26,7 +26,10 @@ options:
     type: str
     required: true
   command:
-    description: Shell command line, run by the guest's shell (C(sh)). Output of stdout and stderr is merged.
+    description:
+      - Shell command line, run by the guest's shell (C(sh)) in a subshell, so an C(exit) or a syntax error ends
+        only the command (its exit status), and a C(cd) or a variable does not carry over to the next task.
+      - Output of stdout and stderr is merged.
     type: str
     required: true
   timeout:

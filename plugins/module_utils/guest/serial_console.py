@@ -5,7 +5,11 @@
 
 The command is framed by markers printed with printf and a random token passed as an argument, so
 the terminal's echo of what we type (which contains the format, not the token) never matches; the
-exit status travels in the end marker. A login prompt is answered with the given account."""
+exit status travels in the end marker. Markers and command go in one typed line, the command inside
+`eval` (in a subshell): the shell has read (and the terminal echoed) all of it before anything runs, so no echo lands
+among the output - an end marker typed as a second line was echoed while the command ran, and a
+terminal that wraps the echo left a fragment of it in the output. A login prompt is answered with the
+given account."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -94,20 +98,28 @@ def run_command(path, command, timeout, username=None, password=None):
         token = binascii.hexlify(os.urandom(6)).decode()
         end = re.compile(r'__VNL_E%s_(\d+)__' % token)
         console.seen = ''
-        console.send("printf '\\n__VNL_B%%s__\\n' %s; %s\rprintf '\\n__VNL_E%%s_%%d__\\n' %s $?\r"
-                     % (token, command, token))
+        console.send(typed_line(command, token))
         console.read_until([end])
         return framed_output(clean(console.seen), token)
     finally:
         console.close()
 
 
+def typed_line(command, token):
+    """The one line typed for `command`: begin marker, the command through eval in a subshell, end
+    marker with the status. The subshell keeps the console's shell alive: a syntax error or an `exit`
+    in the command is its exit status, not an aborted line or a logout."""
+    quoted = "'%s'" % command.replace("'", "'\\''")
+    return ("printf '\\n__VNL_B%%s__\\n' %s; (eval %s); printf '\\n__VNL_E%%s_%%d__\\n' %s $?\r"
+            % (token, quoted, token))
+
+
 def framed_output(text, token):
     """(rc, output) of a command between the begin and end markers of `token` in the console's text.
 
-    The line after the command (the end marker's printf) is typed while the command runs, so the terminal
-    echoes it into the output, anywhere - even right after the begin marker, before its newline. The begin
-    marker's own line is never output (printf ends it), and lines holding that echo are dropped."""
+    The begin marker's own line is never output (printf ends it). The terminal's echo of the typed line
+    comes before the begin marker; a line holding an echo of the end marker's printf is dropped all the
+    same, as a terminal that echoes late would leave it."""
     m = re.search(r'__VNL_E%s_(\d+)__' % re.escape(token), text)
     start = re.search(re.escape('__VNL_B%s__' % token), text)
     if m is None:
