@@ -35,7 +35,7 @@ from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces im
     HOST, NETNS_RUN_DIR, netns_exists, where)
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.netlink import (
     HAS_PYROUTE2, PYROUTE2_IMPORT_ERROR, NetlinkError, WalkError, Walker, explain, get_addresses, get_links,
-    get_loopback, get_routes, remove_netns, settle_links)
+    get_loopback, get_root_qdiscs, get_routes, remove_netns, settle_links)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -269,9 +269,11 @@ def rollback(walker, done):
 # reading: the snapshot planners work on
 # ------------------------------------------------------------------------------------------------
 
-def _reader(addresses, routes):
+def _reader(addresses, routes, qdiscs=False):
     def read(ipr):
         state = {'links': get_links(ipr), 'addresses': None, 'routes': None}
+        if qdiscs:  # only the kinds that need them (impairments): one more dump per namespace
+            state['qdiscs'] = get_root_qdiscs(ipr)
         if addresses:
             state['addresses'] = {}
             for a in get_addresses(ipr):
@@ -287,7 +289,7 @@ def _lo_reader(raw):
 
 
 def read(walker, needs):
-    """needs: {netns: (addresses?, routes?) or 'lo'} -> snapshot {netns: state}: for the host always, for
+    """needs: {netns: (addresses?, routes?[, qdiscs?]) or 'lo'} -> snapshot {netns: state}: for the host always, for
     each namespace that exists (one that does not is simply not a key; with 'lo' only its loopback - the
     namespace's mark - is read). state: {'links': {name: link}, 'addresses': {ifindex: [ip_interface]}
     or None, 'routes': [route] or None}."""
@@ -311,9 +313,10 @@ def read(walker, needs):
 def merge_needs(*needs):
     out = {}
     for need in needs:
-        for ns, (addresses, routes) in need.items():
+        for ns, wanted in need.items():
             old = out.get(ns, (False, False))
-            out[ns] = (old[0] or addresses, old[1] or routes)
+            merged = tuple(bool(a) or bool(b) for a, b in zip(old + (False,) * 3, wanted + (False,) * 3))[:3]
+            out[ns] = merged if merged[2] else merged[:2]
     return out
 
 

@@ -9,7 +9,9 @@ Every object vnetlab makes carries a mark naming its owner:
   * a guest or DHCP server started by a lab: a file `lab` in its runtime directory holding the lab's name;
   * firewall rules (NAT, port forwards): a comment that starts with the mark - `vnetlab:<lab> <source>
     <uplink>`, `vnetlab:<lab> fwd <proto> <port> ...` (nftables: in our own table `ip vnetlab`);
-  * kernel settings held (objects/sysctl.py): a holder text that starts with the mark, for a lab's.
+  * kernel settings held (objects/sysctl.py): a holder text that starts with the mark, for a lab's;
+  * a root qdisc (objects/impairment.py): its handle, QDISC_HANDLE (`tc` shows `766c:`, "vl"). A qdisc has no
+    text to carry a lab's name: the link it sits on is the lab's.
 Planners ask `owned(alias, owner)` before they replace or delete anything, and `foreign()` builds the
 refusal that names the object and what makes it someone else's. An exclusive address list removes addresses
 only from a link vnetlab made, or one the task adopts (`may_strip`).
@@ -27,6 +29,7 @@ from ansible_collections.vnetlab.linux.plugins.module_utils import boot
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError
 
 PREFIX = 'vnetlab'
+QDISC_HANDLE = 0x766C0000  # the handle of every root qdisc vnetlab adds; the kernel's defaults have 0:
 STARTER_FILE = 'lab'  # in a guest's or DHCP server's runtime directory: the name of the lab that started it
 
 
@@ -38,6 +41,16 @@ def mark(lab=None):
 def owned(alias, owner):
     """Does a link or namespace with this alias belong to `owner` (a mark())?"""
     return alias == owner
+
+
+def qdisc_is_ours(qdisc):
+    return qdisc is not None and qdisc['handle'] == QDISC_HANDLE
+
+
+def qdisc_is_default(qdisc):
+    """The qdisc the kernel attached by itself (noqueue, pfifo_fast, fq_codel, mq: handle 0): replaceable,
+    and back by itself when ours is deleted."""
+    return qdisc is None or qdisc['handle'] == 0
 
 
 def is_vnetlab(alias):

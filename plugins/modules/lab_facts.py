@@ -63,7 +63,8 @@ ansible_facts:
           description: The host namespace, C({links, routes}); each link has kind, mac, mtu, up, operstate, owned,
             lab (the lab whose mark it carries, null for the modules' and others'), master, addresses, and
             peer/peer_netns (veth), ports (bridge), guest (TAP), vni, local, port and remotes (VXLAN, remotes
-            are the addresses of the hosts it floods to).
+            are the addresses of the hosts it floods to), and impairment (what vnetlab's root qdisc does to what it
+            sends - delay, jitter, loss, rate... - as M(vnetlab.linux.impairment) takes them).
           type: dict
         netns:
           description: Per namespace, C({links, routes}) as for the host.

@@ -227,9 +227,9 @@ class RawDumps:
     parser (MarshalRtnl). Why not IPRoute: on pyroute2 0.9 each IPRoute request goes through an asyncio
     loop and costs ~0.7 ms, ten times the kernel's work, and an idempotent re-run of a lab is one read
     of every namespace (500 namespaces: 1.6 s with IPRoute, 0.5 s this way; benchmarks/scaling.py).
-    Offers the read methods of IPRoute that get_links/get_addresses/get_routes below use."""
+    Offers the read methods of IPRoute that get_links/get_addresses/get_routes/get_root_qdiscs below use."""
 
-    RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE = 18, 22, 26
+    RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE, RTM_GETQDISC = 18, 22, 26, 38
     NLMSG_ERROR, NLMSG_DONE, NLM_F_DUMP_INTR = 2, 3, 0x10
     # The link attributes link_view() reads: ADDRESS, IFNAME, MTU, LINK, MASTER, OPERSTATE, LINKINFO,
     # IFALIAS, LINK_NETNSID. The rest of a link message (per-family settings, counters: ~1.8 KB) is
@@ -342,6 +342,9 @@ class RawDumps:
 
     def get_routes(self, family, table=RT_TABLE_MAIN):
         return self._dump(self.RTM_GETROUTE, struct.pack('=BBBBBBBBI', family, 0, 0, 0, table, 0, 0, 0, 0))
+
+    def get_qdiscs(self):
+        return self._dump(self.RTM_GETQDISC, struct.pack('=BxHiIII', 0, 0, 0, 0, 0, 0))
 
     def _dump(self, msg_type, body):
         self.seq += 1
@@ -577,6 +580,147 @@ def get_routes(ipr, family):
             'scope': m['scope'],
         })
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# traffic control: the root qdisc of a link (objects/impairment.py). Values in the impairment's units:
+# times in microseconds, probabilities in percent, rates in bytes per second.
+# --------------------------------------------------------------------------------------------
+
+TC_H_ROOT = 0xFFFFFFFF
+_U32 = 2 ** 32 - 1
+# netem's options: ours -> (the struct field or attribute that carries it, pyroute2's keyword)
+NETEM_PERCENT = (('loss', None, 'loss'), ('loss_correlation', 'TCA_NETEM_CORR', 'loss_corr'),
+                 ('delay_correlation', 'TCA_NETEM_CORR', 'delay_corr'),
+                 ('duplicate', None, 'duplicate'), ('duplicate_correlation', 'TCA_NETEM_CORR', 'dup_corr'),
+                 ('reorder', 'TCA_NETEM_REORDER', 'prob_reorder'),
+                 ('reorder_correlation', 'TCA_NETEM_REORDER', 'corr_reorder'),
+                 ('corrupt', 'TCA_NETEM_CORRUPT', 'prob_corrupt'),
+                 ('corrupt_correlation', 'TCA_NETEM_CORRUPT', 'corr_corrupt'))
+
+
+def _ticks_per_usec():
+    from pyroute2.netlink.rtnl.tcmsg.common import tick_in_usec  # read from /proc/net/psched on import
+    return tick_in_usec
+
+
+def _percent(u32):
+    return round(u32 * 100.0 / _U32, 4)
+
+
+def get_root_qdiscs(ipr):
+    """{ifindex: {'kind', 'handle', 'values'}} of every link's root qdisc; values (of netem and tbf) in the
+    impairment's units, so that a plan compares them with what it wants."""
+    out = {}
+    for m in _dump(ipr.get_qdiscs):
+        if m['parent'] != TC_H_ROOT:
+            continue
+        kind = m.get_attr('TCA_KIND')
+        out[m['index']] = {'kind': kind, 'handle': m['handle'],
+                           'values': _qdisc_values(kind, m.get_attr('TCA_OPTIONS'))}
+    return out
+
+
+def _qdisc_values(kind, opts):
+    if opts is None or kind not in ('netem', 'tbf'):
+        return {}
+    if kind == 'tbf':
+        parms = opts.get_attr('TCA_TBF_PARMS')
+        return {'rate': parms['rate'] if parms else 0}
+    ticks = _ticks_per_usec()
+    values = {'delay': int(round(opts['delay'] / ticks)), 'jitter': int(round(opts['jitter'] / ticks)),
+              'limit': opts['limit'], 'rate': 0}
+    for name, attr, field in NETEM_PERCENT:
+        holder = opts if attr is None else opts.get_attr(attr)
+        values[name] = _percent(holder[field]) if holder is not None else 0.0
+    rate = opts.get_attr('TCA_NETEM_RATE')
+    if rate is not None:
+        values['rate'] = rate['rate']
+    return values
+
+
+def reported_values(kind, values):
+    """values as the kernel will report them back (times in its ticks, probabilities in 1/2^32): what a plan
+    compares with get_root_qdiscs' values to know whether anything differs."""
+    out = dict(values)
+    if kind == 'netem':
+        ticks = _ticks_per_usec()
+        for key in ('delay', 'jitter'):
+            out[key] = int(round(int(int(values[key]) * ticks) / ticks))
+        for name, _attr, _field in NETEM_PERCENT:
+            out[name] = _percent(int(_U32 * values[name] / 100))
+    return out
+
+
+def _duplicate_as_given():
+    """pyroute2 0.7 passes netem's duplicate on as it is given (a raw u32), 0.9 converts a percentage."""
+    from pyroute2.netlink.rtnl.tcmsg import sched_netem
+    return sched_netem.get_parameters({'duplicate': 50})['duplicate'] == 50
+
+
+def qdisc_request(kind, values):
+    """The keywords of IPRoute.tc that make a root qdisc of `kind` with these values."""
+    if kind == 'tbf':
+        rate = values['rate']
+        # a burst of at least one tick's worth at HZ=250 and two full frames; 50 ms of queue at most
+        return {'rate': '%dbit' % (rate * 8), 'burst': max(3200, rate // 250), 'latency': '50ms'}
+    kwargs = {'delay': values['delay'], 'jitter': values['jitter'], 'limit': values['limit']}
+    for name, _attr, field in NETEM_PERCENT:
+        if values[name]:
+            kwargs[field] = values[name]
+    if values['duplicate'] and _duplicate_as_given():
+        kwargs['duplicate'] = int(_U32 * values['duplicate'] / 100)
+    if values['rate']:
+        kwargs['rate'] = '%dbit' % (values['rate'] * 8)
+    return kwargs
+
+
+RTM_NEWQDISC, RTM_DELQDISC = 36, 37
+_TC_FLAGS = {'add': (RTM_NEWQDISC, 0x605), 'change': (RTM_NEWQDISC, 0x5), 'del': (RTM_DELQDISC, 0x5)}  # REQUEST|ACK
+
+
+def qdisc_write(command, index, handle, kind=None, values=None):
+    """add / change / del the root qdisc `handle` of link `index` in the calling thread's namespace, with
+    values in the impairment's units. The message is encoded by pyroute2's tc plugins, but sent on a bare
+    socket: 0.9's IPRoute.tc would also put a `rate` keyword into TCA_RATE (the rate estimator), which the
+    kernel refuses (ERANGE) or worse, keeps."""
+    from pyroute2.netlink.rtnl.tcmsg import plugins, tcmsg
+    msg_type, flags = _TC_FLAGS[command]
+    msg = tcmsg()
+    msg['index'], msg['handle'], msg['parent'] = index, handle, TC_H_ROOT
+    msg['attrs'] = []
+    if kind is not None:
+        msg['attrs'].append(['TCA_KIND', kind])
+    if values is not None:
+        msg['attrs'].append(['TCA_OPTIONS', plugins[kind].get_parameters(qdisc_request(kind, values))])
+    msg['header']['type'], msg['header']['flags'], msg['header']['seq'] = msg_type, flags, 1
+    msg.encode()
+    sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+    try:
+        sock.bind((0, 0))
+        sock.send(msg.data)
+        data = sock.recv(65536)
+    finally:
+        sock.close()
+    if struct.unpack_from('=H', data, 4)[0] == 2:  # NLMSG_ERROR: 0 is the ACK
+        code = -struct.unpack_from('=i', data, 16)[0]
+        if code:
+            raise NetlinkError(code, os.strerror(code))
+
+
+def qdisc_kind_works(kind, values):
+    """Whether this kernel makes a qdisc of `kind` (sch_netem may be missing, and a module may not load):
+    tried on the loopback of a namespace of its own, made for the try and gone with its thread."""
+    def attempt():
+        namespaces.unshare()
+        try:
+            qdisc_write('add', 1, 0x10000, kind, values)
+            return True
+        except NetlinkError as e:
+            if e.code in (errno.ENOENT, errno.EOPNOTSUPP):
+                return False
+            raise
+    return namespaces.run_in_thread(attempt)
 
 
 def _dump(fn, attempts=5):

@@ -21,6 +21,7 @@ import re
 
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import lab_leases
+from ansible_collections.vnetlab.linux.plugins.module_utils.objects.impairment import values_view
 
 
 def node_id(space, name):
@@ -59,14 +60,18 @@ def model(facts):
             if link['kind'] == 'vxlan':
                 label = '\n'.join([name, 'VXLAN %s' % link.get('vni')] + ([link['local']] if link.get('local') else []))
                 shape = 'tunnel'
+            if link.get('impairment') and not link.get('master') and link['kind'] != 'veth':
+                label += '\n' + impairment_text(link['impairment'])  # no edge of its own to carry it
             nodes.append((node_id(here, name), label, shape))
             if link.get('master'):
-                edges.append((node_id(here, name), node_id(here, link['master']), ''))
+                edges.append((node_id(here, name), node_id(here, link['master']),
+                              impairment_text(link.get('impairment'))))
             if link['kind'] == 'veth' and link.get('peer') and _peer_agrees(facts, ns, name, link):
                 pair = tuple(sorted([(ns or '', name), (link['peer_netns'] or '', link['peer'])]))
                 if pair not in seen_pairs:
                     seen_pairs.add(pair)
-                    edges.append((node_id(here, name), node_id(_space(link['peer_netns']), link['peer']), 'veth'))
+                    edges.append((node_id(here, name), node_id(_space(link['peer_netns']), link['peer']),
+                                  '\n'.join(['veth'] + _pair_impairments(facts, ns, name, link))))
             if link['kind'] == 'tun' and link.get('guest'):
                 edges.append((node_id(here, name), node_id('guest:' + link['guest'], name), ''))
         if ns is None:
@@ -84,6 +89,37 @@ def model(facts):
         groups.append(('cluster:' + gid, 'QEMU guest %s (%s, %s)' % (guest['name'], guest['arch'], guest['accel']),
                        nodes))
     return groups, edges
+
+
+def impairment_text(impairment):
+    """'delay 20ms±5ms, loss 1%, rate 10mbit': what an edge says of an impaired link end ('' for none)."""
+    if not impairment:
+        return ''
+    parts = []
+    for key, value in sorted(impairment.items(), key=lambda kv: _ORDER.index(kv[0]) if kv[0] in _ORDER else 99):
+        if key == 'jitter':
+            parts[-1] += '\u00b1' + value if parts and parts[-1].startswith('delay ') else ''
+        elif isinstance(value, float):
+            parts.append('%s %g%%' % (key.replace('_', ' '), value))
+        else:
+            parts.append('%s %s' % (key, value))
+    return ', '.join(parts)
+
+
+_ORDER = ['delay', 'jitter', 'delay_correlation', 'loss', 'loss_correlation', 'duplicate', 'duplicate_correlation',
+          'reorder', 'reorder_correlation', 'corrupt', 'corrupt_correlation', 'rate', 'limit']
+
+
+def _pair_impairments(facts, ns, name, link):
+    """One line per impaired end of a veth pair: 'red/veth1-red: delay 20ms' (each end impairs what it sends)."""
+    lines = []
+    peer_space = facts['host'] if link.get('peer_netns') is None else facts['netns'].get(link['peer_netns'], {})
+    peer = (peer_space or {}).get('links', {}).get(link['peer']) or {}
+    for end_ns, end, data in sorted([(ns, name, link), (link.get('peer_netns'), link['peer'], peer)],
+                                    key=lambda e: (e[0] or '', e[1])):
+        if data.get('impairment'):
+            lines.append('%s/%s: %s' % (end_ns or 'host', end, impairment_text(data['impairment'])))
+    return lines
 
 
 def _peer_agrees(facts, ns, name, link):
@@ -178,6 +214,8 @@ def from_topology(topo):
     for x in topo.get('vxlans') or []:
         host[x['name']] = _planned('vxlan', master=x['master'], vni=x['vni'], local=x['local'],
                                    remotes=x['remotes'])
+    for m in topo.get('impairments') or []:
+        links_of(m['netns'])[m['interface']]['impairment'] = values_view(m['kind'], m['values'])
     guests = []
     leases = lab_leases(topo)
     for g in topo['guests']:

@@ -27,7 +27,7 @@ from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.netlink impor
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab import persist, view
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import declared_links, guest_hosts, interfaces
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects import (
-    address, bridge, dhcp, forward, guest, links, nat, netns, route, veth, vxlan)
+    address, bridge, dhcp, forward, guest, impairment, links, nat, netns, route, veth, vxlan)
 from ansible_collections.vnetlab.linux.plugins.module_utils.services import dnsmasq
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.base import (
     PHASE_DELETE, PHASE_EARLY, PHASE_HOST, PHASE_NAMESPACES, PHASE_SERVICES)
@@ -53,6 +53,13 @@ def needs(topo, sweep, deep):
         # a teardown removes our namespaces whole: their mark (on lo) is all it reads of them; in an
         # adopted one it removes only what we made, so it reads that one in full
         out[ns['name']] = (True, sweep or ns['name'] in routed) if deep or ns['adopt'] else 'lo'
+    # root qdiscs where the lab impairs a link, and with prune wherever it has links (one more dump each)
+    impaired = set(m['netns'] for m in topo['impairments'])
+    if sweep:
+        impaired.update(i['netns'] for i in interfaces(topo))
+    for ns in impaired:
+        if deep and out.get(ns) != 'lo':
+            out[ns] = tuple(out.get(ns, (False, False))[:2]) + (True,)
     return out
 
 
@@ -239,6 +246,8 @@ class LabPlanner:
                 self._entry('addresses', None, address.KIND, d)
         for i, r in enumerate(topo['routes']):
             self._entry('routes', i, route.KIND, r)
+        for i, m in enumerate(topo['impairments']):  # whether the kernel has netem: read (tried) first
+            self._entry('impairments', i, impairment.KIND, m, local=impairment.KIND.read_local(m, plan.snapshot))
         self.services(present=True)
         return self.ordered()
 
@@ -256,6 +265,11 @@ class LabPlanner:
                     links.delete_op(plan, ns, name, link['kind'], ' (no longer declared)')
             if ns is not HOST and state['routes'] is not None and plan.owns(ns, None, state['links'].get('lo')):
                 self._prune_routes(ns, state)
+        impaired = set((m['netns'], m['interface']) for m in self.topo['impairments'])
+        for ns, name in sorted(declared - impaired, key=str):  # our qdisc off a link that keeps no impairment
+            state = plan.snapshot.get(ns)
+            if state is not None and state.get('qdiscs') is not None and name in state['links']:
+                impairment.KIND.plan(plan, {'interface': name, 'netns': ns, 'state': 'absent'})
 
     def _prune_routes(self, ns, state):
         kept = set()

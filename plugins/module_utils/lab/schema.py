@@ -19,7 +19,7 @@ from ansible_collections.vnetlab.linux.plugins.module_utils import ownership
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError, VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects import (
-    bridge, dhcp, forward, guest, nat, netns, route, veth, vxlan)
+    bridge, dhcp, forward, guest, impairment, nat, netns, route, veth, vxlan)
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.route import dst_text, gateway_problem
 from ansible_collections.vnetlab.linux.plugins.module_utils.validate import (
     TEXT, control_characters, parse_host_cidr, visible)
@@ -43,12 +43,14 @@ SECTIONS = {
     'nat': (nat.KIND, 'present', ()),
     'forwards': (forward.KIND, 'present', ()),
     'vxlans': (vxlan.KIND, 'present', ()),  # written by lab/hosts.py's part_for for bridges that span hosts
+    'impairments': (impairment.KIND, 'present', ('adopt',)),  # on the lab's own links only
 }
 # Where an entry runs when a lab spans hosts (lab/hosts.py, docs/multihost.md): keys of the topology only,
 # taken off an entry before its kind sees it.
 PLACEMENT = {
     'namespaces': ('host',), 'bridges': ('host', 'hosts', 'vni'), 'veths': ('host',), 'routes': ('host',),
     'dhcp': ('host',), 'guests': ('host',), 'nat': ('host',), 'forwards': ('host',), 'vxlans': ('host',),
+    'impairments': ('host',),
 }
 MULTIHOST_KEYS = ('default_host', 'underlay_mtu')
 TOP_KEYS = ('lab', 'description') + MULTIHOST_KEYS + tuple(SECTIONS)
@@ -283,7 +285,8 @@ def _entry(section, item, path, fail):
 
 
 MODULES = {'namespaces': 'netns', 'bridges': 'bridge', 'veths': 'veth', 'routes': 'route', 'guests': 'qemu_guest',
-           'nat': 'nat_masquerade', 'dhcp': 'dhcp', 'forwards': 'port_forward', 'vxlans': 'vxlan'}
+           'nat': 'nat_masquerade', 'dhcp': 'dhcp', 'forwards': 'port_forward', 'vxlans': 'vxlan',
+           'impairments': 'impairment'}
 
 
 def _check_references(topo, fail):
@@ -339,6 +342,17 @@ def _check_references(topo, fail):
         if key in routes:
             fail(path + ('destination',), 'the route to %s in %s is declared twice' % (key[1], _where(key[0])))
         routes.add(key)
+    impaired = {}
+    for i, m in enumerate(topo['impairments']):
+        path, end = ('impairments', i), (m['netns'], m['interface'])
+        need_ns(path + ('netns',), m['netns'])
+        if end not in links:  # its qdisc goes with the link when the lab is torn down
+            fail(path + ('interface',), "'%s' is not an interface this lab declares in %s (bridges, veths or vxlans): "
+                 'a lab impairs only its own links' % (m['interface'], _where(m['netns'])))
+        if end in impaired:
+            fail(path + ('interface',), "'%s' in %s is already impaired at impairments[%d]; give all its impairments "
+                 'in one entry' % (m['interface'], _where(m['netns']), impaired[end]))
+        impaired[end] = i
     for section, ident in (('guests', 'name'), ('nat', 'source'), ('dhcp', 'bridge')):
         seen = {}
         for i, entry in enumerate(topo[section]):

@@ -16,6 +16,7 @@ import copy
 from ansible_collections.vnetlab.linux.plugins.module_utils import ownership
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import managed_addresses as managed
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import interfaces, key, lab_alias
+from ansible_collections.vnetlab.linux.plugins.module_utils.objects.impairment import values_view
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.route import dst_text, is_user_route
 
 
@@ -49,6 +50,9 @@ def before(topo, live, owned):
                      'master': names.get(link['master']), 'owned': ours}
             if state['addresses']:
                 entry['addresses'] = sorted(str(a) for a in managed(state['addresses'].get(link['index'], [])))
+            qdisc = (state.get('qdiscs') or {}).get(link['index'])
+            if ownership.qdisc_is_ours(qdisc):
+                entry['impairment'] = values_view(qdisc['kind'], qdisc['values'])
             view['links'][key(netns, name)] = entry
         if state['routes'] is not None:
             routes = [_route_text(r['dst'], r['gateway'], names.get(r['oif']), r['metric'])
@@ -94,7 +98,11 @@ def after(topo, view_before, state, prune, vanishing=()):
             entry['addresses'] = sorted(str(a) for a in want['addresses'])
         elif 'addresses' in old:
             entry['addresses'] = old['addresses']
+        if 'impairment' in old and not prune:
+            entry['impairment'] = old['impairment']
         view['links'][key(ns, name)] = entry
+    for m in topo['impairments']:
+        view['links'][key(m['netns'], m['interface'])]['impairment'] = values_view(m['kind'], m['values'])
     for r in topo['routes']:
         ns = r['netns'] or 'host'
         dst = dst_text(r['dst'])
