@@ -35,7 +35,7 @@ from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces im
     HOST, NETNS_RUN_DIR, netns_exists, where)
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.netlink import (
     HAS_PYROUTE2, PYROUTE2_IMPORT_ERROR, NetlinkError, WalkError, Walker, explain, get_addresses, get_links,
-    get_loopback, get_root_qdiscs, get_routes, remove_netns, settle_links)
+    get_loopback, get_port_vlans, get_root_qdiscs, get_routes, remove_netns, settle_links)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -269,11 +269,16 @@ def rollback(walker, done):
 # reading: the snapshot planners work on
 # ------------------------------------------------------------------------------------------------
 
-def _reader(addresses, routes, qdiscs=False):
+# what a kind may read beyond links, addresses and routes (the third element of a need): one more dump
+# per namespace, so only where a kind asks for it
+EXTRA_READS = {'qdiscs': get_root_qdiscs, 'port_vlans': get_port_vlans}
+
+
+def _reader(addresses, routes, extras=()):
     def read(ipr):
         state = {'links': get_links(ipr), 'addresses': None, 'routes': None}
-        if qdiscs:  # only the kinds that need them (impairments): one more dump per namespace
-            state['qdiscs'] = get_root_qdiscs(ipr)
+        for extra in extras:
+            state[extra] = EXTRA_READS[extra](ipr)
         if addresses:
             state['addresses'] = {}
             for a in get_addresses(ipr):
@@ -289,7 +294,7 @@ def _lo_reader(raw):
 
 
 def read(walker, needs):
-    """needs: {netns: (addresses?, routes?[, qdiscs?]) or 'lo'} -> snapshot {netns: state}: for the host always, for
+    """needs: {netns: (addresses?, routes?[, extras]) or 'lo'} -> snapshot {netns: state}: for the host always, for
     each namespace that exists (one that does not is simply not a key; with 'lo' only its loopback - the
     namespace's mark - is read). state: {'links': {name: link}, 'addresses': {ifindex: [ip_interface]}
     or None, 'routes': [route] or None}."""
@@ -315,8 +320,9 @@ def merge_needs(*needs):
     for need in needs:
         for ns, wanted in need.items():
             old = out.get(ns, (False, False))
-            merged = tuple(bool(a) or bool(b) for a, b in zip(old + (False,) * 3, wanted + (False,) * 3))[:3]
-            out[ns] = merged if merged[2] else merged[:2]
+            extras = frozenset(old[2] if len(old) > 2 else ()) | frozenset(wanted[2] if len(wanted) > 2 else ())
+            merged = (old[0] or wanted[0], old[1] or wanted[1])
+            out[ns] = merged + (extras,) if extras else merged
     return out
 
 

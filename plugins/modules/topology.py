@@ -31,6 +31,11 @@ description:
     M(vnetlab.linux.qemu_guest), M(vnetlab.linux.nat_masquerade) and M(vnetlab.linux.port_forward) (all but
     C(state)) and run through the same engine as those modules, after the network on the way up
     (DHCP before the guests) and before it on the way down.
+  - C(impairments) entries take the options of M(vnetlab.linux.impairment) (all but C(state) and C(adopt)) on a
+    link the lab declares; C(vlans) entries those of M(vnetlab.linux.vlan) plus C(addresses); a veth end that is a
+    port of a bridge with C(vlan_filtering) takes its VLANs as C(vlan) / C(peer_vlan)
+    (C({access: 10}) or C({trunk: [10, 20], native: 1}), as M(vnetlab.linux.port_vlan)). A kernel without netem,
+    8021q or bridge VLAN filtering refuses the lab before any change, naming the key.
   - A C(dhcp) entry's domain is the lab's name; every declared guest with a NIC on its bridge gets a
     static lease (its C(hosts) entry, or the next free address of the range in declared order) and its
     name in DNS, and every namespace with an address in the bridge's subnet gets its name in DNS.
@@ -49,7 +54,8 @@ options:
         passes for O(src), because Ansible hands text on as it is but walks every node of a big dict).
         Mutually exclusive with O(src).
       - "Top-level keys: C(lab) (required, the lab's name), C(description), C(namespaces), C(bridges),
-        C(veths), C(routes), C(dhcp), C(guests), C(nat), C(forwards), C(vxlans), and for a lab across hosts
+        C(veths), C(vlans), C(routes), C(dhcp), C(guests), C(nat), C(forwards), C(vxlans), C(impairments), and for a
+        lab across hosts
         C(default_host) and C(underlay_mtu)."
       - A lab across the hosts of an inventory names the host of its entries (C(host), C(hosts) on a bridge,
         C(default_host)); the action plugin then runs each host's part on it, a bridge on several hosts joined
@@ -66,7 +72,8 @@ options:
     description:
       - With O(state=present), also remove this lab's namespaces, links and guests that are no longer
         declared, and routes added by hand or by an earlier run (protocol boot/static) in the lab's
-        namespaces that are not declared. Routes in the host namespace, NAT and forwards are never pruned.
+        namespaces that are not declared, and vnetlab's impairments on the lab's links that no longer declare
+        any. Routes in the host namespace, NAT and forwards are never pruned.
     type: bool
     default: false
   validate_only:

@@ -224,3 +224,24 @@ def test_a_multihost_file_is_drawn_whole_before_it_is_built():
     # the tunnels' addresses are unknown before the build: the hosts' links of one VNI are joined
     tunnels = re.findall(r'"(h\d)/host/vx\d+" -- "(h\d)/host/vx\d+" \[label="VXLAN', dot)
     assert sorted(tunnels) == [('h1', 'h2'), ('h1', 'h3'), ('h2', 'h3')]
+
+
+def test_ports_vlans_links_and_impairments_on_the_edges():
+    topo = normalize({'lab': 'v', 'namespaces': ['red', 'trunk'],
+                      'bridges': [{'name': 'br0', 'vlan_filtering': True}],
+                      'veths': [{'name': 'e0', 'netns': 'red', 'peer': 'p-red', 'peer_master': 'br0',
+                                 'peer_vlan': {'access': 10}},
+                                {'name': 'e0', 'netns': 'trunk', 'peer': 'p-trunk', 'peer_master': 'br0',
+                                 'peer_vlan': {'trunk': [10, 20], 'native': 1}}],
+                      'vlans': [{'name': 'e0.10', 'link': 'e0', 'id': 10, 'netns': 'trunk',
+                                 'addresses': ['10.10.0.1/24']}],
+                      'impairments': [{'netns': 'red', 'interface': 'e0', 'delay': '20ms', 'jitter': 5, 'loss': 1},
+                                      {'interface': 'p-trunk', 'rate': '10mbit'}]})
+    groups, edges = model(from_topology(topo))
+    assert ('host/p-red', 'host/br0', 'VLAN 10') in edges
+    assert ('host/p-trunk', 'host/br0', 'trunk 10,20 (native 1)') in edges
+    assert ('host/p-red', 'netns:red/e0', 'veth\nred/e0: delay 20ms\u00b15ms, loss 1%') in edges
+    assert ('host/p-trunk', 'netns:trunk/e0', 'veth\nhost/p-trunk: rate 10mbit') in edges
+    assert ('netns:trunk/e0.10', 'netns:trunk/e0', '802.1Q') in edges
+    nodes = dict((n[0], n[1]) for g in groups for n in g[2])
+    assert nodes['netns:trunk/e0.10'] == 'e0.10\nVLAN 10\n10.10.0.1/24'

@@ -8,12 +8,12 @@ import yaml
 
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import SECTIONS, section_spec
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects import (
-    address, bridge, dhcp, forward, guest, image, impairment, nat, netns, route, sysctl, veth)
+    address, bridge, dhcp, forward, guest, image, impairment, nat, netns, port_vlan, route, sysctl, veth, vlan)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MODULES = {'netns': netns, 'bridge': bridge, 'veth': veth, 'address': address, 'route': route, 'sysctl': sysctl,
            'qemu_guest': guest, 'nat_masquerade': nat, 'minimal_image': image, 'dhcp': dhcp,
-           'port_forward': forward, 'impairment': impairment}
+           'port_forward': forward, 'impairment': impairment, 'vlan': vlan, 'port_vlan': port_vlan}
 
 
 def documented(module):

@@ -346,6 +346,14 @@ class RawDumps:
     def get_qdiscs(self):
         return self._dump(self.RTM_GETQDISC, struct.pack('=BxHiIII', 0, 0, 0, 0, 0, 0))
 
+    def get_bridge_vlans(self):
+        """The bytes of an AF_BRIDGE link dump with each port's VLANs (RTEXT_FILTER_BRVLAN): parsed by
+        get_port_vlans below, the same on every pyroute2 (whose decoding of IFLA_AF_SPEC differs)."""
+        self.seq += 1
+        body = struct.pack('=BxHiIIHHI', socket.AF_BRIDGE, 0, 0, 0, 0, 8, 29, 1 << 1)
+        self.sock.send(struct.pack('=IHHII', 16 + len(body), self.RTM_GETLINK, 0x301, self.seq, 0) + body)
+        return self._receive()[0]
+
     def _dump(self, msg_type, body):
         self.seq += 1
         header = struct.pack('=IHHII', 16 + len(body), msg_type, 0x301, self.seq, 0)  # REQUEST|DUMP
@@ -453,6 +461,8 @@ def link_view(msg):
     if kind == 'bridge' and data is not None:
         view['stp'] = bool(data.get_attr('IFLA_BR_STP_STATE'))
         view['vlan_filtering'] = bool(data.get_attr('IFLA_BR_VLAN_FILTERING'))
+    if kind == 'vlan' and data is not None:
+        view['vlan_id'] = data.get_attr('IFLA_VLAN_ID')
     if kind == 'vxlan' and data is not None:
         view['vni'] = data.get_attr('IFLA_VXLAN_ID')
         view['local'] = data.get_attr('IFLA_VXLAN_LOCAL') or data.get_attr('IFLA_VXLAN_LOCAL6')
@@ -675,37 +685,133 @@ def qdisc_request(kind, values):
     return kwargs
 
 
+# --------------------------------------------------------------------------------------------
+# bridge port VLANs (objects/port_vlan.py): {ifindex: {vid: flags}}; flags PVID and UNTAGGED
+# --------------------------------------------------------------------------------------------
+
+BRIDGE_VLAN_PVID, BRIDGE_VLAN_UNTAGGED = 0x2, 0x4
+IFLA_AF_SPEC, IFLA_BRIDGE_VLAN_INFO = 26, 2
+RTM_NEWLINK, RTM_DELLINK, RTM_SETLINK = 16, 17, 19
+
+
+def _attrs(data, pos, end):
+    while pos + 4 <= end:
+        length, kind = struct.unpack_from('=HH', data, pos)
+        if length < 4:
+            return
+        yield kind & 0x3FFF, pos + 4, pos + length  # without NLA_F_NESTED / NLA_F_NET_BYTEORDER
+        pos += (length + 3) & ~3
+
+
+def parse_port_vlans(data):
+    """An AF_BRIDGE link dump (bytes) -> {ifindex: {vid: flags}} of every link that has VLANs."""
+    out, pos = {}, 0
+    while pos + 16 <= len(data):
+        length, kind = struct.unpack_from('=IH', data, pos)
+        if length < 16:
+            break
+        if kind == RTM_NEWLINK:
+            index = struct.unpack_from('=i', data, pos + 20)[0]
+            for attr, start, end in _attrs(data, pos + 32, pos + length):
+                if attr == IFLA_AF_SPEC:
+                    for inner, at, _stop in _attrs(data, start, end):
+                        if inner == IFLA_BRIDGE_VLAN_INFO:
+                            flags, vid = struct.unpack_from('=HH', data, at)
+                            out.setdefault(index, {})[vid] = flags
+        pos += (length + 3) & ~3
+    return out
+
+
+def get_port_vlans(raw):
+    return parse_port_vlans(raw.get_bridge_vlans())
+
+
+def port_vlan_request(command, index, vid, flags=0):
+    """RTM_SETLINK (add: a VLAN on a bridge port, with PVID/UNTAGGED flags) or RTM_DELLINK (del) of one VID."""
+    info = struct.pack('=HHHH', 8, IFLA_BRIDGE_VLAN_INFO, flags, vid)
+    spec = struct.pack('=HH', 4 + len(info), IFLA_AF_SPEC | 0x8000) + info
+    body = struct.pack('=BxHiII', socket.AF_BRIDGE, 0, index, 0, 0) + spec
+    msg_type = RTM_SETLINK if command == 'add' else RTM_DELLINK
+    return struct.pack('=IHHII', 16 + len(body), msg_type, 0x5, 1, 0) + body  # REQUEST|ACK
+
+
+def port_vlan_write(command, index, vid, flags=0):
+    """One VID added to (with flags) or removed from bridge port `index`, in the calling thread's namespace."""
+    _send_ack(port_vlan_request(command, index, vid, flags))
+
+
+def _send_ack(data):
+    """One netlink request on a bare socket of the calling thread's namespace; raises its error."""
+    sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+    try:
+        sock.bind((0, 0))
+        sock.send(data)
+        reply = sock.recv(65536)
+    finally:
+        sock.close()
+    if struct.unpack_from('=H', reply, 4)[0] == 2:  # NLMSG_ERROR: 0 is the ACK
+        code = -struct.unpack_from('=i', reply, 16)[0]
+        if code:
+            raise NetlinkError(code, os.strerror(code))
+
+
+def link_kind_works(kind, **attrs):
+    """Whether this kernel makes a link of `kind` (vlan on a veth; a bridge with attrs such as
+    br_vlan_filtering=1): tried in a namespace of its own, made for the try and gone with its thread."""
+    def attempt():
+        namespaces.unshare()
+        ipr = IPRoute()
+        try:
+            if kind == 'vlan':
+                ipr.link('add', ifname='vnlprobe0', kind='veth', peer='vnlprobe1')
+                parent = ipr.link_lookup(ifname='vnlprobe0')[0]
+                ipr.link('add', ifname='vnlprobe0.7', kind='vlan', link=parent, vlan_id=7)
+            else:
+                ipr.link('add', ifname='vnlprobe', kind=kind, **attrs)
+                if attrs:  # a kernel without the feature may take the link and drop the attribute
+                    made = link_view(ipr.get_links(ipr.link_lookup(ifname='vnlprobe')[0])[0])
+                    return all(made.get(k[3:], v) == bool(v) for k, v in attrs.items())
+            return True
+        except NetlinkError as e:
+            if e.code in (errno.EOPNOTSUPP, errno.ENOENT, errno.EINVAL):
+                return False
+            raise
+        finally:
+            ipr.close()
+    return namespaces.run_in_thread(attempt)
+
+
 RTM_NEWQDISC, RTM_DELQDISC = 36, 37
 _TC_FLAGS = {'add': (RTM_NEWQDISC, 0x605), 'change': (RTM_NEWQDISC, 0x5), 'del': (RTM_DELQDISC, 0x5)}  # REQUEST|ACK
+
+
+_ENCODED = {}  # (command, handle, kind, values) -> the request's bytes for ifindex 0
 
 
 def qdisc_write(command, index, handle, kind=None, values=None):
     """add / change / del the root qdisc `handle` of link `index` in the calling thread's namespace, with
     values in the impairment's units. The message is encoded by pyroute2's tc plugins, but sent on a bare
     socket: 0.9's IPRoute.tc would also put a `rate` keyword into TCA_RATE (the rate estimator), which the
-    kernel refuses (ERANGE) or worse, keeps."""
-    from pyroute2.netlink.rtnl.tcmsg import plugins, tcmsg
-    msg_type, flags = _TC_FLAGS[command]
-    msg = tcmsg()
-    msg['index'], msg['handle'], msg['parent'] = index, handle, TC_H_ROOT
-    msg['attrs'] = []
-    if kind is not None:
-        msg['attrs'].append(['TCA_KIND', kind])
-    if values is not None:
-        msg['attrs'].append(['TCA_OPTIONS', plugins[kind].get_parameters(qdisc_request(kind, values))])
-    msg['header']['type'], msg['header']['flags'], msg['header']['seq'] = msg_type, flags, 1
-    msg.encode()
-    sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
-    try:
-        sock.bind((0, 0))
-        sock.send(msg.data)
-        data = sock.recv(65536)
-    finally:
-        sock.close()
-    if struct.unpack_from('=H', data, 4)[0] == 2:  # NLMSG_ERROR: 0 is the ACK
-        code = -struct.unpack_from('=i', data, 16)[0]
-        if code:
-            raise NetlinkError(code, os.strerror(code))
+    kernel refuses (ERANGE) or worse, keeps. Encoded once per set of values (tbf's rate table is 256 cells
+    computed in Python, ~1 ms): a lab that impairs many links alike sends the same bytes with their ifindex."""
+    key = (command, handle, kind, tuple(sorted(values.items())) if values else None)
+    data = _ENCODED.get(key)
+    if data is None:
+        from pyroute2.netlink.rtnl.tcmsg import plugins, tcmsg
+        msg_type, flags = _TC_FLAGS[command]
+        msg = tcmsg()
+        msg['index'], msg['handle'], msg['parent'] = 0, handle, TC_H_ROOT
+        msg['attrs'] = []
+        if kind is not None:
+            msg['attrs'].append(['TCA_KIND', kind])
+        if values is not None:
+            msg['attrs'].append(['TCA_OPTIONS', plugins[kind].get_parameters(qdisc_request(kind, values))])
+        msg['header']['type'], msg['header']['flags'], msg['header']['seq'] = msg_type, flags, 1
+        msg.encode()
+        data = _ENCODED[key] = bytes(msg.data)
+    request = bytearray(data)
+    struct.pack_into('=i', request, 20, index)  # tcmsg's ifindex, after the 16-byte header and 4 bytes
+    _send_ack(bytes(request))
 
 
 def qdisc_kind_works(kind, values):

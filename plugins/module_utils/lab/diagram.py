@@ -22,6 +22,7 @@ import re
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import lab_leases
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.impairment import values_view
+from ansible_collections.vnetlab.linux.plugins.module_utils.objects.port_vlan import describe
 
 
 def node_id(space, name):
@@ -60,12 +61,18 @@ def model(facts):
             if link['kind'] == 'vxlan':
                 label = '\n'.join([name, 'VXLAN %s' % link.get('vni')] + ([link['local']] if link.get('local') else []))
                 shape = 'tunnel'
+            if link['kind'] == 'vlan':
+                label = '\n'.join([name, 'VLAN %s' % link.get('vlan_id')] + link['addresses'])
             if link.get('impairment') and not link.get('master') and link['kind'] != 'veth':
                 label += '\n' + impairment_text(link['impairment'])  # no edge of its own to carry it
             nodes.append((node_id(here, name), label, shape))
             if link.get('master'):
                 edges.append((node_id(here, name), node_id(here, link['master']),
-                              impairment_text(link.get('impairment'))))
+                              '\n'.join(t for t in (vlans_text(link.get('vlans')),  # a veth's: on the pair's edge
+                                                     impairment_text(link.get('impairment'))
+                                                     if link['kind'] != 'veth' else '') if t)))
+            if link['kind'] == 'vlan' and link.get('link'):
+                edges.append((node_id(here, name), node_id(here, link['link']), '802.1Q'))
             if link['kind'] == 'veth' and link.get('peer') and _peer_agrees(facts, ns, name, link):
                 pair = tuple(sorted([(ns or '', name), (link['peer_netns'] or '', link['peer'])]))
                 if pair not in seen_pairs:
@@ -89,6 +96,16 @@ def model(facts):
         groups.append(('cluster:' + gid, 'QEMU guest %s (%s, %s)' % (guest['name'], guest['arch'], guest['accel']),
                        nodes))
     return groups, edges
+
+
+def vlans_text(vlans):
+    """'VLAN 10' (access) or 'trunk 10,20 (native 1)': what a port's edge says ('' for none)."""
+    if not vlans:
+        return ''
+    if 'access' in vlans:
+        return 'VLAN %d' % vlans['access']
+    native = ' (native %d)' % vlans['native'] if vlans.get('native') else ''
+    return 'trunk %s%s' % (','.join(str(v) for v in vlans['trunk']), native)
 
 
 def impairment_text(impairment):
@@ -214,6 +231,12 @@ def from_topology(topo):
     for x in topo.get('vxlans') or []:
         host[x['name']] = _planned('vxlan', master=x['master'], vni=x['vni'], local=x['local'],
                                    remotes=x['remotes'])
+    for x in topo.get('vlans') or []:
+        links_of(x['netns'])[x['name']] = _planned('vlan', x['addresses'], vlan_id=x['id'], link=x['link'])
+    for v in topo['veths']:
+        for vlans, ns, end in (('vlans', 'netns', 'name'), ('peer_vlans', 'peer_netns', 'peer')):
+            if v.get(vlans):
+                links_of(v[ns])[v[end]]['vlans'] = describe(v[vlans])
     for m in topo.get('impairments') or []:
         links_of(m['netns'])[m['interface']]['impairment'] = values_view(m['kind'], m['values'])
     guests = []

@@ -20,11 +20,13 @@ from ansible_collections.vnetlab.linux.plugins.module_utils.guest import qemu
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import firewall, forwards
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST, list_netns, where
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.netlink import (
-    WalkError, Walker, explain, get_addresses, get_flood_remotes, get_links, get_root_qdiscs, get_routes,
+    WalkError, Walker, explain, get_addresses, get_flood_remotes, get_links, get_port_vlans, get_root_qdiscs,
+    get_routes,
     netns_id)
 from ansible_collections.vnetlab.linux.plugins.module_utils.ownership import (
     is_vnetlab, lab_of, parse_nat_tag, qdisc_is_ours, started_by)
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.impairment import values_view
+from ansible_collections.vnetlab.linux.plugins.module_utils.objects.port_vlan import describe
 from ansible_collections.vnetlab.linux.plugins.module_utils.services import dnsmasq
 
 
@@ -32,7 +34,7 @@ def _read(ipr):
     links = get_links(ipr)
     addrs = get_addresses(ipr)
     routes = get_routes(ipr, socket.AF_INET) + get_routes(ipr, socket.AF_INET6)
-    return links, addrs, routes, get_root_qdiscs(ipr)
+    return links, addrs, routes, get_root_qdiscs(ipr), get_port_vlans(ipr)
 
 
 def _mac(value):
@@ -61,7 +63,7 @@ def gather(namespaces=None, owned_only=False):
     tap_owner = dict((nic['tap'], g['name']) for g in guests for nic in g['nics'])
 
     spaces = {}
-    for ns, (links, addrs, routes, qdiscs) in raw.items():
+    for ns, (links, addrs, routes, qdiscs, port_vlans) in raw.items():
         index_name = dict((v['index'], n) for n, v in links.items())
         out_links = {}
         for name, link in links.items():
@@ -78,6 +80,10 @@ def gather(namespaces=None, owned_only=False):
             if qdisc_is_ours(qdiscs.get(link['index'])):  # what its vnetlab root qdisc does to what it sends
                 q = qdiscs[link['index']]
                 entry['impairment'] = values_view(q['kind'], q['values'])
+            if link['master'] and port_vlans.get(link['index']):  # a port of a bridge's VLANs
+                entry['vlans'] = describe(port_vlans[link['index']])
+            if link['kind'] == 'vlan':
+                entry['vlan_id'], entry['link'] = link.get('vlan_id'), index_name.get(link['link'])
             if link['kind'] == 'veth':
                 entry['peer'], entry['peer_netns'] = peers.get((ns, name), (None, None))
             if link['kind'] == 'bridge':

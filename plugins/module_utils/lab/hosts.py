@@ -118,6 +118,8 @@ class Placement:
             put('routes', []).append([self._host('routes', i, self.ns_host.get(r['netns']))])
         for i, m in enumerate(topo['impairments']):  # with its namespace; a host-namespace link's names its host
             put('impairments', []).append([self._host('impairments', i, self.ns_host.get(m['netns']))])
+        for i, x in enumerate(topo['vlans']):
+            put('vlans', []).append([self._host('vlans', i, self.ns_host.get(x['netns']))])
         for i, g in enumerate(topo['guests']):
             host = self._host('guests', i)
             for nic in g['nic_list']:

@@ -27,7 +27,7 @@ from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.netlink impor
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab import persist, view
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import declared_links, guest_hosts, interfaces
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects import (
-    address, bridge, dhcp, forward, guest, impairment, links, nat, netns, route, veth, vxlan)
+    address, bridge, dhcp, forward, guest, impairment, links, nat, netns, port_vlan, route, veth, vlan, vxlan)
 from ansible_collections.vnetlab.linux.plugins.module_utils.services import dnsmasq
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.base import (
     PHASE_DELETE, PHASE_EARLY, PHASE_HOST, PHASE_NAMESPACES, PHASE_SERVICES)
@@ -57,10 +57,21 @@ def needs(topo, sweep, deep):
     impaired = set(m['netns'] for m in topo['impairments'])
     if sweep:
         impaired.update(i['netns'] for i in interfaces(topo))
-    for ns in impaired:
+    extra = dict((ns, ('qdiscs',)) for ns in impaired)
+    for _i, ns, _end, _vlans, _bridge in vlan_ports(topo):  # and the VLANs of the ports that have them
+        extra[ns] = extra.get(ns, ()) + ('port_vlans',)
+    for ns, reads in extra.items():
         if deep and out.get(ns) != 'lo':
-            out[ns] = tuple(out.get(ns, (False, False))[:2]) + (True,)
+            out[ns] = engine.merge_needs({ns: out.get(ns, (False, False))}, {ns: (False, False, reads)})[ns]
     return out
+
+
+def vlan_ports(topo):
+    """(veths index, netns, end, {vid: flags}, bridge) of every veth end that declares its VLANs on its bridge."""
+    return [(i, v[ns], v[end], v[key + 's'], v[master]) for i, v in enumerate(topo['veths'])
+            for key, ns, end, master in (('vlan', 'netns', 'name', 'master'),
+                                         ('peer_vlan', 'peer_netns', 'peer', 'peer_master'))
+            if v.get(key) is not None]
 
 
 def read(walker, topo, sweep, deep=True):
@@ -231,12 +242,17 @@ class LabPlanner:
                 netns.KIND.plan(plan, ns, phase=phase)
             except ParamError as e:
                 raise VnetlabError('namespaces[%d]: %s' % (i, e))
-        for i, br in enumerate(topo['bridges']):
-            self._entry('bridges', i, bridge.KIND, br)
+        for i, br in enumerate(topo['bridges']):  # whether the kernel filters VLANs, when asked: tried first
+            self._entry('bridges', i, bridge.KIND, br, local=bridge.KIND.read_local(br, plan.snapshot))
         for i, v in enumerate(topo['veths']):
             self._entry('veths', i, veth.KIND, v)
         for i, x in enumerate(topo['vxlans']):
             self._entry('vxlans', i, vxlan.KIND, x)
+        for i, x in enumerate(topo['vlans']):  # whether the kernel has 8021q: tried first
+            self._entry('vlans', i, vlan.KIND, x, local=vlan.KIND.read_local(x, plan.snapshot))
+        for i, ns, end, vlans, bridge_name in vlan_ports(topo):
+            self._entry('veths', i, port_vlan.KIND, {'port': end, 'netns': ns, 'vlans': vlans, 'bridge': bridge_name,
+                                                     'state': 'present'})
         for iface in interfaces(topo):
             if iface['addresses'] is not None:
                 # exactly the declared addresses on our links; on an adopted one only ours are added

@@ -19,7 +19,7 @@ from ansible_collections.vnetlab.linux.plugins.module_utils import ownership
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamError, VnetlabError
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects import (
-    bridge, dhcp, forward, guest, impairment, nat, netns, route, veth, vxlan)
+    bridge, dhcp, forward, guest, impairment, nat, netns, port_vlan, route, veth, vlan, vxlan)
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.route import dst_text, gateway_problem
 from ansible_collections.vnetlab.linux.plugins.module_utils.validate import (
     TEXT, control_characters, parse_host_cidr, visible)
@@ -43,6 +43,7 @@ SECTIONS = {
     'nat': (nat.KIND, 'present', ()),
     'forwards': (forward.KIND, 'present', ()),
     'vxlans': (vxlan.KIND, 'present', ()),  # written by lab/hosts.py's part_for for bridges that span hosts
+    'vlans': (vlan.KIND, 'present', ()),
     'impairments': (impairment.KIND, 'present', ('adopt',)),  # on the lab's own links only
 }
 # Where an entry runs when a lab spans hosts (lab/hosts.py, docs/multihost.md): keys of the topology only,
@@ -50,7 +51,7 @@ SECTIONS = {
 PLACEMENT = {
     'namespaces': ('host',), 'bridges': ('host', 'hosts', 'vni'), 'veths': ('host',), 'routes': ('host',),
     'dhcp': ('host',), 'guests': ('host',), 'nat': ('host',), 'forwards': ('host',), 'vxlans': ('host',),
-    'impairments': ('host',),
+    'impairments': ('host',), 'vlans': ('host',),
 }
 MULTIHOST_KEYS = ('default_host', 'underlay_mtu')
 TOP_KEYS = ('lab', 'description') + MULTIHOST_KEYS + tuple(SECTIONS)
@@ -286,7 +287,7 @@ def _entry(section, item, path, fail):
 
 MODULES = {'namespaces': 'netns', 'bridges': 'bridge', 'veths': 'veth', 'routes': 'route', 'guests': 'qemu_guest',
            'nat': 'nat_masquerade', 'dhcp': 'dhcp', 'forwards': 'port_forward', 'vxlans': 'vxlan',
-           'impairments': 'impairment'}
+           'impairments': 'impairment', 'vlans': 'vlan'}
 
 
 def _check_references(topo, fail):
@@ -325,6 +326,25 @@ def _check_references(topo, fail):
                 # an undeclared master must be an existing bridge: checked against the kernel later
             _claim_addresses(addresses, v[ns_key], v[addr_key], path + (addr_key,), fail)
             owners.update(((v[ns_key], a.ip), v[end]) for a in v[addr_key] or [])
+    for i, x in enumerate(topo['vlans']):
+        need_ns(('vlans', i, 'netns'), x['netns'])
+        _claim(links, (x['netns'], x['name']), ('vlans', i, 'name'), 'vlan', fail)
+        _claim_addresses(addresses, x['netns'], x['addresses'], ('vlans', i, 'addresses'), fail)
+        owners.update(((x['netns'], a.ip), x['name']) for a in x['addresses'] or [])
+    filtering = dict(((b['netns'], b['name']), b['vlan_filtering']) for b in topo['bridges'])
+    for i, v in enumerate(topo['veths']):
+        for key, ns_key, master_key in (('vlan', 'netns', 'master'), ('peer_vlan', 'peer_netns', 'peer_master')):
+            if v.get(key) is None:
+                continue
+            path = ('veths', i, key)
+            try:
+                v[key + 's'] = port_vlan.wanted_vlans(key, **v[key])
+            except ParamError as e:
+                fail(path, e.message)
+            if v[master_key] is None:
+                fail(path, 'VLANs are a bridge port\'s: give %s, a bridge with vlan_filtering: true' % master_key)
+            if filtering.get((v[ns_key], v[master_key]), True) is not True:
+                fail(path, "bridge '%s' filters no VLANs: set vlan_filtering: true on it" % v[master_key])
     for i, x in enumerate(topo['vxlans']):
         _claim(links, (HOST, x['name']), ('vxlans', i, 'name'), 'vxlan', fail)
         owner = links.get((HOST, x['master'])) if x['master'] is not None else None
@@ -478,7 +498,7 @@ def _where(netns):
 
 
 def interfaces(topo):
-    """Every declared interface - bridges, then each veth's two ends - as
+    """Every declared interface - bridges, then each veth's two ends, the VXLAN and VLAN links - as
     {netns, name, kind, mtu, master, addresses, other_netns (a veth end's peer's namespace)}."""
     out = [{'netns': b['netns'], 'name': b['name'], 'kind': 'bridge', 'mtu': b['mtu'], 'master': None,
             'addresses': b['addresses'], 'other_netns': None} for b in topo['bridges']]
@@ -489,6 +509,8 @@ def interfaces(topo):
                         'addresses': v[addrs], 'other_netns': v[other]})
     out.extend({'netns': HOST, 'name': x['name'], 'kind': 'vxlan', 'mtu': x['mtu'], 'master': x['master'],
                 'addresses': None, 'other_netns': None} for x in topo.get('vxlans', ()))
+    out.extend({'netns': x['netns'], 'name': x['name'], 'kind': 'vlan', 'mtu': x['mtu'], 'master': None,
+                'addresses': x['addresses'], 'other_netns': None} for x in topo.get('vlans', ()))
     return out
 
 

@@ -17,6 +17,7 @@ from ansible_collections.vnetlab.linux.plugins.module_utils import ownership
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import managed_addresses as managed
 from ansible_collections.vnetlab.linux.plugins.module_utils.lab.schema import interfaces, key, lab_alias
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.impairment import values_view
+from ansible_collections.vnetlab.linux.plugins.module_utils.objects.port_vlan import describe
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.route import dst_text, is_user_route
 
 
@@ -53,6 +54,9 @@ def before(topo, live, owned):
             qdisc = (state.get('qdiscs') or {}).get(link['index'])
             if ownership.qdisc_is_ours(qdisc):
                 entry['impairment'] = values_view(qdisc['kind'], qdisc['values'])
+            vlans = (state.get('port_vlans') or {}).get(link['index'])
+            if vlans and link['master']:  # a bridge port's (the bridge itself has VLANs of its own)
+                entry['vlans'] = describe(vlans)
             view['links'][key(netns, name)] = entry
         if state['routes'] is not None:
             routes = [_route_text(r['dst'], r['gateway'], names.get(r['oif']), r['metric'])
@@ -98,11 +102,16 @@ def after(topo, view_before, state, prune, vanishing=()):
             entry['addresses'] = sorted(str(a) for a in want['addresses'])
         elif 'addresses' in old:
             entry['addresses'] = old['addresses']
-        if 'impairment' in old and not prune:
-            entry['impairment'] = old['impairment']
+        for extra in ('impairment', 'vlans'):
+            if extra in old and not (prune and extra == 'impairment'):
+                entry[extra] = old[extra]
         view['links'][key(ns, name)] = entry
     for m in topo['impairments']:
         view['links'][key(m['netns'], m['interface'])]['impairment'] = values_view(m['kind'], m['values'])
+    for v in topo['veths']:
+        for vlans, ns, end in (('vlans', 'netns', 'name'), ('peer_vlans', 'peer_netns', 'peer')):
+            if v.get(vlans):
+                view['links'][key(v[ns], v[end])]['vlans'] = describe(v[vlans])
     for r in topo['routes']:
         ns = r['netns'] or 'host'
         dst = dst_text(r['dst'])

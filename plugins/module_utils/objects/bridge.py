@@ -11,6 +11,7 @@ from ansible_collections.vnetlab.linux.plugins.module_utils import ownership
 from ansible_collections.vnetlab.linux.plugins.module_utils.engine import Op
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import MissingError, ParamError
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST, where
+from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.netlink import link_kind_works
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects import links
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.base import Kind, phase_of
 from ansible_collections.vnetlab.linux.plugins.module_utils.validate import (
@@ -51,6 +52,14 @@ class Bridge(Kind):
         # addresses: to say whose a bridge is when it refuses one (a build only)
         return {HOST: (False, False), d['netns']: (d['state'] == 'present', False)}
 
+    def read_local(self, d, snapshot):
+        """Whether the kernel filters VLANs on a bridge - tried only when it is to be turned on."""
+        state = snapshot.get(d['netns'])
+        link = state['links'].get(d['name']) if state else None
+        if d['state'] != 'present' or not d['vlan_filtering'] or (link is not None and link.get('vlan_filtering')):
+            return None
+        return {'vlan_filtering': link_kind_works('bridge', br_vlan_filtering=1)}
+
     def view(self, d, snapshot, local):
         state = snapshot.get(d['netns'])
         link = state['links'].get(d['name']) if state else None
@@ -85,6 +94,9 @@ class Bridge(Kind):
             if plan.link(netns, port) is None and (netns, port) not in plan.declared:
                 raise MissingError('ports', "interface '%s' does not exist in %s" % (port, where(netns)),
                                    declare=((netns, port), 'link'))
+        if not (plan.local or {}).get('vlan_filtering', True):
+            raise ParamError('vlan_filtering', 'this kernel has no bridge VLAN filtering '
+                                               '(CONFIG_BRIDGE_VLAN_FILTERING); use a kernel that has it')
         wanted = {}
         for key, attr in _KERNEL_ATTRS:
             if d[key] is not None and (link is None or link[key] != d[key]):

@@ -133,7 +133,8 @@ class Impairment(Kind):
             raise ParamError('limit', 'the number of packets netem queues, at least 1; got %r' % d['limit'])
         if d['state'] == 'present' and not (values['delay'] or values['rate'] or any(values[p] for p in PERCENTS)):
             raise ParamError('delay', 'give at least one impairment (delay, loss, duplicate, reorder, corrupt or '
-                                      'rate), or state: absent to remove them')
+                                      'rate); to remove them, state: absent (a module task) or leave the link out '
+                                      'of impairments (a lab, with prune)')
         d['kind'] = qdisc_kind(values)
         if d['kind'] == 'tbf' and d['limit'] is not None:
             raise ParamError('limit', "is netem's queue; a rate alone is shaped by tbf, which queues 50 ms")
@@ -141,7 +142,7 @@ class Impairment(Kind):
         return d
 
     def reads(self, d):
-        return {d['netns']: (False, False, True)}
+        return {d['netns']: (False, False, ('qdiscs',))}
 
     def read_local(self, d, snapshot):
         """Whether the kernel has netem - tried only when it is wanted and not already ours there."""
@@ -187,6 +188,10 @@ class Impairment(Kind):
                             netns=netns, phase=PHASE))
             return {'interface': name, 'netns': netns, 'state': 'absent'}
         if link is not None and not ours and not d.get('adopt') and not ownership.is_vnetlab(link['ifalias']):
+            if plan.lab is not None:  # a lab's section takes no adopt: it impairs what it made
+                raise ParamError('interface', "'%s' in %s is adopted, not made by this lab (%s); a lab impairs only "
+                                              'links it made' % (name, where(netns),
+                                                                 ownership.owner_text(link['ifalias'])))
             raise ownership.not_ours('interface', 'interface', name, where(netns), '', link['ifalias'])
         kind, values = d['kind'], d['values']
         if kind == 'netem' and not (plan.local or {}).get('netem', True):

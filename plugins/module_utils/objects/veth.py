@@ -18,6 +18,7 @@ from ansible_collections.vnetlab.linux.plugins.module_utils.errors import ParamE
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import HOST, where, with_netns_fd
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects import links
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.base import Kind, phase_of
+from ansible_collections.vnetlab.linux.plugins.module_utils.objects.port_vlan import PORT_SPEC
 from ansible_collections.vnetlab.linux.plugins.module_utils.validate import check_ifname, check_mtu, check_netns
 
 OPTIONS = dict(
@@ -55,7 +56,9 @@ class Veth(Kind):
     OPTIONS = OPTIONS
     MODULE_KWARGS = dict(required_if=[('state', 'present', ['peer'])])
     SECTION_OPTIONS = dict(addresses=dict(type='list', elements='str'),
-                           peer_addresses=dict(type='list', elements='str'))
+                           peer_addresses=dict(type='list', elements='str'),
+                           # the VLANs of an end that is a port of a VLAN-filtering bridge (objects/port_vlan.py)
+                           vlan=PORT_SPEC, peer_vlan=PORT_SPEC)
 
     def desired(self, params):
         d = dict(params)

@@ -1,0 +1,61 @@
+"""VLANs where the kernel has them (the lane's Debian kernel): a lab of four namespaces on one VLAN-filtering
+bridge - two access ports on VLAN 10, one on VLAN 20, one trunk with an 802.1Q sub-interface for VLAN 10 - built
+by the topology module. VLAN 10 reaches VLAN 10 (through the trunk too) and never VLAN 20, though all share one
+bridge and one subnet. Memberships read back with `bridge -j vlan`; the port_vlan module moves a port; a re-run
+repairs it; teardown leaves nothing."""
+import pytest
+
+
+def lab(tag):
+    ends = [('a', 'access', 10, '10.198.10.1/24'), ('b', 'access', 10, '10.198.10.2/24'),
+            ('c', 'access', 20, '10.198.10.3/24'), ('t', 'trunk', [10, 20], None)]
+    return {'lab': tag, 'namespaces': [tag + e[0] for e in ends],
+            'bridges': [{'name': tag + 'br', 'vlan_filtering': True}],
+            'veths': [dict({'name': 'e0', 'netns': tag + ns, 'peer': tag + ns, 'peer_master': tag + 'br',
+                            'peer_vlan': {mode: vlan}}, **({'addresses': [address]} if address else {}))
+                      for ns, mode, vlan, address in ends],
+            'vlans': [{'name': 'e0.10', 'link': 'e0', 'id': 10, 'netns': tag + 't', 'addresses': ['10.198.10.4/24']}]}
+
+
+def reaches(lane, ns, address):
+    return lane.run(['ip', 'netns', 'exec', ns, 'ping', '-n', '-c', '1', '-W', '1', address]).rc == 0
+
+
+def memberships(lane, tag):
+    return dict((p['ifname'], p['vlans']) for p in lane.json(['bridge', '-j', 'vlan', 'show'])
+                if p['ifname'].startswith(tag) and p['ifname'] != tag + 'br')
+
+
+@pytest.mark.kernel('vlan', 'vlan_filtering')
+def test_vlan_10_reaches_vlan_10_and_not_vlan_20_over_one_bridge(lane, tag):
+    topo = lab(tag)
+    try:
+        built = lane.module('topology', definition=topo)
+        assert built['rc'] == 0 and built['changed'] and not built.get('failed'), built
+        untagged = ['PVID', 'Egress Untagged']
+        assert memberships(lane, tag) == {
+            tag + 'a': [{'vlan': 10, 'flags': untagged}], tag + 'b': [{'vlan': 10, 'flags': untagged}],
+            tag + 'c': [{'vlan': 20, 'flags': untagged}], tag + 't': [{'vlan': 10}, {'vlan': 20}]}
+        [sub] = [x for x in lane.json(['ip', '-n', tag + 't', '-j', '-d', 'link', 'show', 'e0.10'])]
+        assert (sub['linkinfo']['info_kind'], sub['linkinfo']['info_data']['id']) == ('vlan', 10)
+        again = lane.module('topology', definition=topo)
+        assert not again['changed'] and again['diff']['before'] == again['diff']['after'], again
+
+        assert reaches(lane, tag + 'a', '10.198.10.2')  # access 10 -> access 10
+        assert reaches(lane, tag + 't', '10.198.10.1')  # the trunk's VLAN 10 sub-interface -> access 10
+        assert not reaches(lane, tag + 'a', '10.198.10.3')  # access 10 -> access 20: another broadcast domain
+        assert not reaches(lane, tag + 't', '10.198.10.3')
+
+        moved = lane.module('port_vlan', port=tag + 'c', access=10)
+        assert moved['changed'] and moved['port_vlan']['vlans'] == {'access': 10}, moved
+        assert reaches(lane, tag + 'a', '10.198.10.3')
+        repaired = lane.module('topology', definition=topo)
+        assert repaired['changed'] and memberships(lane, tag)[tag + 'c'] == [{'vlan': 20, 'flags': untagged}]
+        assert not reaches(lane, tag + 'a', '10.198.10.3')
+
+        gone = lane.module('topology', definition=topo, state='absent')
+        assert gone['changed'] and not gone.get('failed'), gone
+        assert not memberships(lane, tag)
+        assert not [n for n in lane.json(['ip', '-j', 'netns', 'list']) if n['name'].startswith(tag)]
+    finally:
+        lane.run('for n in a b c t; do ip netns del %s$n; done; ip link del %sbr' % (tag, tag))
