@@ -34,8 +34,8 @@ description:
   - C(impairments) entries take the options of M(vnetlab.linux.impairment) (all but C(state) and C(adopt)) on a
     link the lab declares; C(vlans) entries those of M(vnetlab.linux.vlan) plus C(addresses); a veth end that is a
     port of a bridge with C(vlan_filtering) takes its VLANs as C(vlan) / C(peer_vlan)
-    (C({access: 10}) or C({trunk: [10, 20], native: 1}), as M(vnetlab.linux.port_vlan)). A kernel without netem,
-    8021q or bridge VLAN filtering refuses the lab before any change, naming the key.
+    (C(access) with one VLAN ID, or C(trunk) with a list and an optional C(native), as M(vnetlab.linux.port_vlan)).
+    A kernel without netem, 8021q or bridge VLAN filtering refuses the lab before any change, naming the key.
   - A C(dhcp) entry's domain is the lab's name; every declared guest with a NIC on its bridge gets a
     static lease (its C(hosts) entry, or the next free address of the range in declared order) and its
     name in DNS, and every namespace with an address in the bridge's subnet gets its name in DNS.

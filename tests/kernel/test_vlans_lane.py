@@ -30,6 +30,9 @@ def memberships(lane, tag):
 def test_vlan_10_reaches_vlan_10_and_not_vlan_20_over_one_bridge(lane, tag):
     topo = lab(tag)
     try:
+        planned = lane.module('topology', definition=topo, check=True)
+        assert planned['changed'] and not memberships(lane, tag), planned  # check mode made nothing
+        assert planned['diff']['after']['links']['host/%sc' % tag]['vlans'] == {'access': 20}
         built = lane.module('topology', definition=topo)
         assert built['rc'] == 0 and built['changed'] and not built.get('failed'), built
         untagged = ['PVID', 'Egress Untagged']
@@ -38,6 +41,7 @@ def test_vlan_10_reaches_vlan_10_and_not_vlan_20_over_one_bridge(lane, tag):
             tag + 'c': [{'vlan': 20, 'flags': untagged}], tag + 't': [{'vlan': 10}, {'vlan': 20}]}
         [sub] = [x for x in lane.json(['ip', '-n', tag + 't', '-j', '-d', 'link', 'show', 'e0.10'])]
         assert (sub['linkinfo']['info_kind'], sub['linkinfo']['info_data']['id']) == ('vlan', 10)
+        assert built['diff']['after'] == planned['diff']['after']  # check mode predicted it
         again = lane.module('topology', definition=topo)
         assert not again['changed'] and again['diff']['before'] == again['diff']['after'], again
 
@@ -59,3 +63,20 @@ def test_vlan_10_reaches_vlan_10_and_not_vlan_20_over_one_bridge(lane, tag):
         assert not [n for n in lane.json(['ip', '-j', 'netns', 'list']) if n['name'].startswith(tag)]
     finally:
         lane.run('for n in a b c t; do ip netns del %s$n; done; ip link del %sbr' % (tag, tag))
+
+
+@pytest.mark.kernel('vlan')
+def test_a_vlan_link_someone_else_made_is_left_alone(lane, tag):
+    parent, peer, sub = tag + 'p', tag + 'q', tag + 'p.9'
+    try:
+        lane.ok('set -e; ip link add %s type veth peer name %s; ip link add link %s name %s type vlan id 9; '
+                'ip link set %s up; ip link set %s up' % (parent, peer, parent, sub, parent, sub))
+        refused = lane.module('vlan', name=sub, link=parent, id=9)
+        assert refused.get('failed') and 'adopt: true' in refused['msg'], refused
+        left = lane.module('vlan', name=sub, state='absent')
+        assert not left['changed'] and not left.get('failed') and left['vlan']['state'] == 'present', left
+        adopted = lane.module('vlan', name=sub, link=parent, id=9, adopt=True)
+        assert adopted.get('changed') is False and adopted['vlan']['id'] == 9, adopted
+        assert lane.json(['ip', '-j', '-d', 'link', 'show', sub])[0]['linkinfo']['info_data']['id'] == 9
+    finally:
+        lane.run('ip link del %s' % parent)

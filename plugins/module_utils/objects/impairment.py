@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import errno
 import re
 
 from ansible_collections.vnetlab.linux.plugins.module_utils import ownership
@@ -22,7 +23,7 @@ from ansible_collections.vnetlab.linux.plugins.module_utils.engine import Op
 from ansible_collections.vnetlab.linux.plugins.module_utils.errors import MissingError, ParamError
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.namespaces import where
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.netlink import (
-    NETEM_PERCENT, qdisc_kind_works, qdisc_write, reported_values)
+    NETEM_PERCENT, NetlinkError, qdisc_kind_works, qdisc_write, reported_values)
 from ansible_collections.vnetlab.linux.plugins.module_utils.objects.base import PHASE_HOST, Kind
 from ansible_collections.vnetlab.linux.plugins.module_utils.validate import check_ifname, check_netns
 
@@ -181,10 +182,11 @@ class Impairment(Kind):
                                           'another interface' % (name, where(netns), qdisc['kind'],
                                                                  qdisc['handle'] >> 16, name))
         ours = ownership.qdisc_is_ours(qdisc)
+        known = link['index'] if link is not None and (netns, name) not in plan.replaced else None
         if d['state'] == 'absent':
             if ours:
                 plan.add(Op("remove the impairments of '%s' in %s" % (name, where(netns)),
-                            _delete(name), undo=_add(name, qdisc['kind'], qdisc['values']),
+                            _delete(name, known), undo=_add(name, qdisc['kind'], qdisc['values'], known),
                             netns=netns, phase=PHASE))
             return {'interface': name, 'netns': netns, 'state': 'absent'}
         if link is not None and not ours and not d.get('adopt') and not ownership.is_vnetlab(link['ifalias']):
@@ -201,16 +203,16 @@ class Impairment(Kind):
                                     'without it (tbf)')
         what = ', '.join('%s %s' % kv for kv in sorted(values_view(kind, values).items()))
         if not ours:
-            plan.add(Op("impair '%s' in %s: %s" % (name, where(netns), what), _add(name, kind, values),
-                        undo=_delete(name), netns=netns, phase=PHASE))
+            plan.add(Op("impair '%s' in %s: %s" % (name, where(netns), what), _add(name, kind, values, known),
+                        undo=_delete(name, known), netns=netns, phase=PHASE))
         elif qdisc['kind'] != kind:  # tbf <-> netem: a kind is not changed in place
             plan.add(Op("impair '%s' in %s: %s (%s instead of %s)" % (name, where(netns), what, kind, qdisc['kind']),
-                        _swap(name, kind, values),
-                        undo=_swap(name, qdisc['kind'], qdisc['values']),
+                        _swap(name, kind, values, known),
+                        undo=_swap(name, qdisc['kind'], qdisc['values'], known),
                         netns=netns, phase=PHASE))
         elif _differs(kind, qdisc['values'], values):
             plan.add(Op("change the impairments of '%s' in %s: %s" % (name, where(netns), what),
-                        _change(name, kind, values), undo=_change(name, kind, qdisc['values']),
+                        _change(name, kind, values, known), undo=_change(name, kind, qdisc['values'], known),
                         netns=netns, phase=PHASE))
         return dict({'interface': name, 'netns': netns, 'state': 'present', 'qdisc': kind},
                     **values_view(kind, values))
@@ -233,31 +235,39 @@ def _differs(kind, have, want):
     return any(have.get(k) != want.get(k) for k in keys)
 
 
-def _add(name, kind, values):
+def _add(name, kind, values, known=None):
     def do(visit):
-        qdisc_write('add', visit.index(name), ownership.QDISC_HANDLE, kind, values)
+        qdisc_write('add', visit.index(name, known), ownership.QDISC_HANDLE, kind, values)
     return do
 
 
-def _change(name, kind, values):
+def _change(name, kind, values, known=None):
     def do(visit):
-        qdisc_write('change', visit.index(name), ownership.QDISC_HANDLE, kind, values)
+        qdisc_write('change', visit.index(name, known), ownership.QDISC_HANDLE, kind, values)
     return do
 
 
-def _delete(name):
+def _delete(name, known=None):
     """Gone with its link already (a link removed in the same run) is gone as wanted."""
     def do(visit):
-        found = visit.ipr.link_lookup(ifname=name)
-        if found:
-            qdisc_write('del', found[0], ownership.QDISC_HANDLE)
+        index = known
+        if index is None:
+            found = visit.ipr.link_lookup(ifname=name)
+            if not found:
+                return
+            index = found[0]
+        try:
+            qdisc_write('del', index, ownership.QDISC_HANDLE)
+        except NetlinkError as e:
+            if e.code != errno.ENODEV:
+                raise
     return do
 
 
-def _swap(name, kind, values):
+def _swap(name, kind, values, known=None):
     def do(visit):
-        _delete(name)(visit)
-        _add(name, kind, values)(visit)
+        _delete(name, known)(visit)
+        _add(name, kind, values, known)(visit)
     return do
 
 

@@ -137,14 +137,16 @@ class PortVlan(Kind):
             if declared is not None and master != declared:
                 current = dict(DEFAULT)  # the kernel gives a port its bridge's default when enslaved
         wanted = d['vlans']
+        known = link['index'] if link is not None and (netns, port) not in plan.replaced else None
         for vid in sorted(wanted, key=lambda v: -wanted[v]):  # the PVID first: the port always has one
             if current.get(vid) != wanted[vid]:
                 plan.add(Op("VLAN %d on '%s' in %s%s" % (vid, port, where(netns), _flags_text(wanted[vid])),
-                            _write('add', port, vid, wanted[vid]), undo=_back(port, vid, current.get(vid)),
-                            netns=netns, phase=PHASE_HOST))
+                            _write('add', port, vid, wanted[vid], known),
+                            undo=_back(port, vid, current.get(vid), known), netns=netns, phase=PHASE_HOST))
         for vid in sorted(set(current) - set(wanted)):
-            plan.add(Op("remove VLAN %d from '%s' in %s" % (vid, port, where(netns)), _write('del', port, vid),
-                        undo=_back(port, vid, current[vid]), netns=netns, phase=PHASE_HOST))
+            plan.add(Op("remove VLAN %d from '%s' in %s" % (vid, port, where(netns)),
+                        _write('del', port, vid, 0, known), undo=_back(port, vid, current[vid], known),
+                        netns=netns, phase=PHASE_HOST))
         return {'port': port, 'netns': netns, 'state': 'present', 'vlans': describe(wanted)}
 
     def returns(self, d, view, local):
@@ -155,10 +157,10 @@ def _flags_text(flags):
     return ' (untagged, PVID)' if flags == UNTAGGED_PVID else ' (tagged)' if not flags else ' (flags %d)' % flags
 
 
-def _write(command, port, vid, flags=0):
+def _write(command, port, vid, flags=0, known=None):
     def do(visit):
         try:
-            port_vlan_write(command, visit.index(port), vid, flags)
+            port_vlan_write(command, visit.index(port, known), vid, flags)
         except NetlinkError as e:
             # a default VLAN the kernel did not give (a bridge with another default_pvid) is gone as wanted
             if command != 'del' or e.code not in (2, 22):  # ENOENT, EINVAL
@@ -166,9 +168,9 @@ def _write(command, port, vid, flags=0):
     return do
 
 
-def _back(port, vid, flags):
+def _back(port, vid, flags, known=None):
     """The undo of a change of one VID: its flags as they were, or gone when it was not there."""
-    return _write('del', port, vid) if flags is None else _write('add', port, vid, flags)
+    return _write('del', port, vid, 0, known) if flags is None else _write('add', port, vid, flags, known)
 
 
 KIND = PortVlan()
