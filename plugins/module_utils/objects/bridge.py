@@ -77,13 +77,7 @@ class Bridge(Kind):
         link = plan.link(netns, name)
         before = self.view(d, plan.snapshot, None)
         if d['state'] == 'absent':
-            if link is None:
-                return before
-            links.require_kind('name', netns, name, link, 'bridge')
-            if not links.may_delete(plan, netns, name, link, 'bridge'):
-                return before
-            links.delete_op(plan, netns, name, 'bridge')
-            return {'name': name, 'netns': netns, 'state': 'absent'}
+            return links.plan_absent(plan, netns, name, link, 'bridge', 'bridge', before)
         plan.require_netns('netns', netns)
         if link is not None and link['kind'] != 'bridge':
             links.in_the_way(plan, netns, name, link, 'bridge', 'name')

@@ -86,6 +86,18 @@ def may_delete(plan, netns, name, link, what):
     return False
 
 
+def plan_absent(plan, netns, name, link, kind, what, before):
+    """state=absent of one link of `kind`: nothing when it is gone, refused when it is of another kind, deleted
+    only when it is ours (anything else stays, with a warning) -> the view predicted after."""
+    if link is None:
+        return before
+    require_kind('name', netns, name, link, kind)
+    if not may_delete(plan, netns, name, link, what):
+        return before
+    delete_op(plan, netns, name, what)
+    return {'name': name, 'netns': netns, 'state': 'absent'}
+
+
 def set_attrs(plan, netns, name, link, mtu=None, master=None, master_param='master'):
     """The owner mark (of a link we create), MTU, master and up of one link in one request (only what
     differs)."""

@@ -85,13 +85,7 @@ class Vlan(Kind):
         link = plan.link(netns, name)
         before = self.view(d, plan.snapshot, plan.local)
         if d['state'] == 'absent':
-            if link is None:
-                return before
-            links.require_kind('name', netns, name, link, 'vlan')
-            if not links.may_delete(plan, netns, name, link, 'vlan link'):
-                return before
-            links.delete_op(plan, netns, name, 'vlan link')
-            return {'name': name, 'netns': netns, 'state': 'absent'}
+            return links.plan_absent(plan, netns, name, link, 'vlan', 'vlan link', before)
         plan.require_netns('netns', netns)
         parent = plan.link(netns, d['link'])
         if parent is None and (netns, d['link']) not in plan.declared:
