@@ -67,10 +67,11 @@ def model(facts):
                 label += '\n' + impairment_text(link['impairment'])  # no edge of its own to carry it
             nodes.append((node_id(here, name), label, shape))
             if link.get('master'):
-                edges.append((node_id(here, name), node_id(here, link['master']),
-                              '\n'.join(t for t in (vlans_text(link.get('vlans')),  # a veth's: on the pair's edge
-                                                     impairment_text(link.get('impairment'))
-                                                     if link['kind'] != 'veth' else '') if t)))
+                # a port's VLANs, and its impairments unless it is a veth end (they go on the pair's edge)
+                shown = [vlans_text(link.get('vlans'))]
+                if link['kind'] != 'veth':
+                    shown.append(impairment_text(link.get('impairment')))
+                edges.append((node_id(here, name), node_id(here, link['master']), '\n'.join(t for t in shown if t)))
             if link['kind'] == 'vlan' and link.get('link'):
                 edges.append((node_id(here, name), node_id(here, link['link']), '802.1Q'))
             if link['kind'] == 'veth' and link.get('peer') and _peer_agrees(facts, ns, name, link):
