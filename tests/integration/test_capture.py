@@ -21,7 +21,7 @@ import time
 import pytest
 
 from conftest import ROOT, processes
-from test_remote_ssh import sshd  # noqa: F401 (a fixture: sshd on 127.0.0.1 and an inventory for it)
+from test_remote_ssh import sshd  # noqa: F401  # pylint: disable=unused-import  (a fixture: sshd on 127.0.0.1)
 
 COLLECTIONS = os.path.join(ROOT, '.collections')
 MODULE = os.path.join(ROOT, 'plugins', 'modules', 'capture.py')
@@ -263,7 +263,7 @@ def run_verb(cwd, inventory, extra, netns, ping_from):
     try:
         wait_listening(netns, proc, timeout=120)
         ping(ping_from, B_ADDR, 3)
-        out, _ = proc.communicate(timeout=120)
+        out, _err = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -39,7 +39,7 @@ def test_vlan_10_reaches_vlan_10_and_not_vlan_20_over_one_bridge(lane, tag):
         assert memberships(lane, tag) == {
             tag + 'a': [{'vlan': 10, 'flags': untagged}], tag + 'b': [{'vlan': 10, 'flags': untagged}],
             tag + 'c': [{'vlan': 20, 'flags': untagged}], tag + 't': [{'vlan': 10}, {'vlan': 20}]}
-        [sub] = [x for x in lane.json(['ip', '-n', tag + 't', '-j', '-d', 'link', 'show', 'e0.10'])]
+        [sub] = lane.json(['ip', '-n', tag + 't', '-j', '-d', 'link', 'show', 'e0.10'])
         assert (sub['linkinfo']['info_kind'], sub['linkinfo']['info_data']['id']) == ('vlan', 10)
         assert built['diff']['after'] == planned['diff']['after']  # check mode predicted it
         again = lane.module('topology', definition=topo)

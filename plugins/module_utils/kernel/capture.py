@@ -70,7 +70,7 @@ def parse_link(text, param='link'):
         raise ParamError(param, "give the link as 'netns/interface' (or 'interface' in the host namespace)")
     if text.count('/') > 1:
         raise ParamError(param, "'%s' is not 'netns/interface': names hold no '/'" % text)
-    netns, _, ifname = text.rpartition('/')
+    netns, _slash, ifname = text.rpartition('/')
     if not netns and '/' in text:
         raise ParamError(param, "'%s' names no namespace before '/'" % text)
     netns = HOST if netns in ('', 'host') else check_netns(param, netns)
