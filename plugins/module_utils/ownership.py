@@ -8,7 +8,8 @@ Every object vnetlab makes carries a mark naming its owner:
   * a namespace: the mark on its loopback;
   * a guest or DHCP server started by a lab: a file `lab` in its runtime directory holding the lab's name;
   * firewall rules (NAT, port forwards): a comment that starts with the mark - `vnetlab:<lab> <source>
-    <uplink>`, `vnetlab:<lab> fwd <proto> <port> ...` (nftables: in our own table `ip vnetlab`);
+    <uplink>`, `vnetlab:<lab> fwd <proto> <port> ...` (nftables: in our own table `ip vnetlab`, `ip6 vnetlab`
+    for IPv6);
   * kernel settings held (objects/sysctl.py): a holder text that starts with the mark, for a lab's;
   * a root qdisc (objects/impairment.py): its handle, QDISC_HANDLE (`tc` shows `766c:`, "vl"). A qdisc has no
     text to carry a lab's name: the link it sits on is the lab's.
@@ -44,7 +45,8 @@ def owned(alias, owner):
 
 
 def qdisc_is_ours(qdisc):
-    return qdisc is not None and qdisc['handle'] == QDISC_HANDLE
+    """Our handle on a kind we make (a hand-made htb with that handle is someone else's)."""
+    return qdisc is not None and qdisc['handle'] == QDISC_HANDLE and qdisc['kind'] in ('netem', 'tbf')
 
 
 def qdisc_is_default(qdisc):

@@ -60,7 +60,8 @@ def test_impairments_delay_loss_and_rate(lane, tag):
 
         ok(lane, 'impairment', netns=right, interface='b', state='absent')
         shaped = ok(lane, 'impairment', netns=left, interface='a', rate='1mbit')
-        assert shaped['changed'] and 'tbf instead of netem' in shaped['actions'][0]
+        assert shaped['changed'] and 'tbf instead of netem' in shaped['actions'][-1]
+        assert shaped['actions'][0] == "remove the netem of 'a' in netns '%s'" % left
         assert root(lane, left, 'a')['kind'] == 'tbf' and root(lane, right, 'b')['kind'] == 'noqueue'
         took = lane.ok('ip netns exec %s python3 -c "%s" & sleep 1; ip netns exec %s python3 -c "%s"; wait'
                        % (right, RECEIVE, left, SEND))

@@ -236,3 +236,19 @@ dhcp:
     # the part is a valid single-host topology, and completing it changes nothing
     again = normalize(part('h1', text))['dhcp'][0]
     assert again['hosts'] == whole['dhcp'][0]['hosts'] and again['records'] == whole['dhcp'][0]['records']
+
+
+def test_impairments_and_vlan_links_go_with_their_link():
+    """A host-namespace link's impairment and VLAN link run where its veth is, not on default_host."""
+    text = """lab: x
+default_host: h1
+namespaces: [{name: red, host: h2}]
+veths: [{name: e0, netns: red, peer: veth-red}]
+vlans: [{name: veth-red.7, link: veth-red, id: 7}, {name: e0.7, link: e0, id: 7, netns: red}]
+impairments: [{interface: veth-red, rate: 1mbit}, {interface: veth-red.7, rate: 2mbit}, {netns: red, interface: e0,
+  delay: 5ms}]
+"""
+    assert part('h1', text) is None
+    p2 = part('h2', text)
+    assert [x['name'] for x in p2['vlans']] == ['veth-red.7', 'e0.7']
+    assert [m['interface'] for m in p2['impairments']] == ['veth-red', 'veth-red.7', 'e0']

@@ -598,6 +598,7 @@ def get_routes(ipr, family):
 # --------------------------------------------------------------------------------------------
 
 TC_H_ROOT = 0xFFFFFFFF
+TBF_MIN_BURST = 9216 + 64
 _U32 = 2 ** 32 - 1
 # netem's options: ours -> (the struct field or attribute that carries it, pyroute2's keyword)
 NETEM_PERCENT = (('loss', None, 'loss'), ('loss_correlation', 'TCA_NETEM_CORR', 'loss_corr'),
@@ -610,7 +611,12 @@ NETEM_PERCENT = (('loss', None, 'loss'), ('loss_correlation', 'TCA_NETEM_CORR', 
 
 
 def _ticks_per_usec():
-    from pyroute2.netlink.rtnl.tcmsg.common import tick_in_usec  # read from /proc/net/psched on import
+    """psched ticks per microsecond (tc's tick_in_usec). The controller validates a topology without pyroute2:
+    there it is the kernel's 64 ns tick of every Linux since 2.6.31, as /proc/net/psched says."""
+    try:
+        from pyroute2.netlink.rtnl.tcmsg.common import tick_in_usec  # read from /proc/net/psched on import
+    except ImportError:
+        return 1000.0 / 64
     return tick_in_usec
 
 
@@ -672,8 +678,9 @@ def qdisc_request(kind, values):
     """The keywords of IPRoute.tc that make a root qdisc of `kind` with these values."""
     if kind == 'tbf':
         rate = values['rate']
-        # a burst of at least one tick's worth at HZ=250 and two full frames; 50 ms of queue at most
-        return {'rate': '%dbit' % (rate * 8), 'burst': max(3200, rate // 250), 'latency': '50ms'}
+        # a burst of at least one tick's worth at HZ=250 and one jumbo frame: tbf drops a frame larger than its
+        # burst (9000-byte MTUs included; GSO packets it segments); 50 ms of queue at most
+        return {'rate': '%dbit' % (rate * 8), 'burst': max(TBF_MIN_BURST, rate // 250), 'latency': '50ms'}
     kwargs = {'delay': values['delay'], 'jitter': values['jitter'], 'limit': values['limit']}
     for name, _attr, field in NETEM_PERCENT:
         if values[name]:
@@ -755,9 +762,19 @@ def _send_ack(data):
             raise NetlinkError(code, os.strerror(code))
 
 
+_PROBED = {}  # what this process found the kernel does: a lab of 200 impairments tries netem once
+
+
 def link_kind_works(kind, **attrs):
     """Whether this kernel makes a link of `kind` (vlan on a veth; a bridge with attrs such as
     br_vlan_filtering=1): tried in a namespace of its own, made for the try and gone with its thread."""
+    key = ('link', kind, tuple(sorted(attrs.items())))
+    if key not in _PROBED:
+        _PROBED[key] = _link_kind_works(kind, attrs)
+    return _PROBED[key]
+
+
+def _link_kind_works(kind, attrs):
     def attempt():
         namespaces.unshare()
         ipr = IPRoute()
@@ -786,6 +803,19 @@ _TC_FLAGS = {'add': (RTM_NEWQDISC, 0x605), 'change': (RTM_NEWQDISC, 0x5), 'del':
 
 
 _ENCODED = {}  # (command, handle, kind, values) -> the request's bytes for ifindex 0
+# netem's attributes and their fields: pyroute2 sends one only when it is set, and a change keeps in the
+# kernel whatever it does not send - so each one left out goes as zeros (removing a rate, a correlation)
+_NETEM_ATTRS = (('TCA_NETEM_CORR', ('delay_corr', 'loss_corr', 'dup_corr')),
+                ('TCA_NETEM_REORDER', ('prob_reorder', 'corr_reorder')),
+                ('TCA_NETEM_CORRUPT', ('prob_corrupt', 'corr_corrupt')),
+                ('TCA_NETEM_RATE', ('rate', 'packet_overhead', 'cell_size', 'cell_overhead')))
+
+
+def _zero_missing(options):
+    present = set(name for name, _value in options['attrs'])
+    for name, fields in _NETEM_ATTRS:
+        if name not in present:
+            options['attrs'].append([name, dict((f, 0) for f in fields)])
 
 
 def qdisc_write(command, index, handle, kind=None, values=None):
@@ -805,7 +835,10 @@ def qdisc_write(command, index, handle, kind=None, values=None):
         if kind is not None:
             msg['attrs'].append(['TCA_KIND', kind])
         if values is not None:
-            msg['attrs'].append(['TCA_OPTIONS', plugins[kind].get_parameters(qdisc_request(kind, values))])
+            options = plugins[kind].get_parameters(qdisc_request(kind, values))
+            if kind == 'netem':
+                _zero_missing(options)
+            msg['attrs'].append(['TCA_OPTIONS', options])
         msg['header']['type'], msg['header']['flags'], msg['header']['seq'] = msg_type, flags, 1
         msg.encode()
         data = _ENCODED[key] = bytes(msg.data)
@@ -816,7 +849,14 @@ def qdisc_write(command, index, handle, kind=None, values=None):
 
 def qdisc_kind_works(kind, values):
     """Whether this kernel makes a qdisc of `kind` (sch_netem may be missing, and a module may not load):
-    tried on the loopback of a namespace of its own, made for the try and gone with its thread."""
+    tried on the loopback of a namespace of its own, made for the try and gone with its thread. Once per
+    process and kind: the values tried are the first ones asked."""
+    if ('qdisc', kind) not in _PROBED:
+        _PROBED[('qdisc', kind)] = _qdisc_kind_works(kind, values)
+    return _PROBED[('qdisc', kind)]
+
+
+def _qdisc_kind_works(kind, values):
     def attempt():
         namespaces.unshare()
         try:

@@ -59,6 +59,7 @@ class Placement:
         self.hosts = {}
         self.ns_host = {}
         self.bridge_hosts = {}  # host-namespace bridge name -> [hosts]
+        self.link_host = {}  # (HOST, name) -> the one host of a host-namespace link (veth end, bridge, VLAN link)
         self._place()
         seen = []
         for section in SECTIONS:
@@ -104,6 +105,8 @@ class Placement:
                           % (br['netns'], self.ns_host[br['netns']]))
             if br['netns'] is HOST:
                 self.bridge_hosts[br['name']] = listed
+                if len(listed) == 1:
+                    self.link_host[(HOST, br['name'])] = listed[0]
             put('bridges', []).append(list(listed))
         for i, v in enumerate(topo['veths']):
             ends = [self.ns_host[n] for n in (v['netns'], v['peer_netns']) if n is not HOST]
@@ -114,12 +117,17 @@ class Placement:
             for ns_key, master_key in (('netns', 'master'), ('peer_netns', 'peer_master')):
                 self._check_bridge_on(('veths', i, master_key), v[ns_key], v[master_key], host)
             put('veths', []).append([host])
+            self.link_host.update(((HOST, v[end]), host) for end, ns in (('name', 'netns'), ('peer', 'peer_netns'))
+                                  if v[ns] is HOST)
         for i, r in enumerate(topo['routes']):
             put('routes', []).append([self._host('routes', i, self.ns_host.get(r['netns']))])
-        for i, m in enumerate(topo['impairments']):  # with its namespace; a host-namespace link's names its host
-            put('impairments', []).append([self._host('impairments', i, self.ns_host.get(m['netns']))])
-        for i, x in enumerate(topo['vlans']):
-            put('vlans', []).append([self._host('vlans', i, self.ns_host.get(x['netns']))])
+        for i, x in enumerate(topo['vlans']):  # with its parent: its namespace's host, or a host link's
+            host = self._host('vlans', i, self._where_link(x['netns'], x['link']))
+            put('vlans', []).append([host])
+            if x['netns'] is HOST:
+                self.link_host[(HOST, x['name'])] = host
+        for i, m in enumerate(topo['impairments']):  # with its link
+            put('impairments', []).append([self._host('impairments', i, self._where_link(m['netns'], m['interface']))])
         for i, g in enumerate(topo['guests']):
             host = self._host('guests', i)
             for nic in g['nic_list']:
@@ -136,6 +144,11 @@ class Placement:
         for section in ('forwards', 'vxlans'):
             for i in range(len(topo[section])):
                 put(section, []).append([self._host(section, i)])
+
+    def _where_link(self, netns, name):
+        """The host of a declared link: its namespace's, or for a host-namespace link the host of its veth,
+        VLAN or single-host bridge (None: say `host:`, or default_host)."""
+        return self.ns_host.get(netns) if netns is not HOST else self.link_host.get((HOST, name))
 
     def _check_bridge_on(self, path, netns, bridge, host):
         if netns is HOST and bridge is not None and bridge in self.bridge_hosts \

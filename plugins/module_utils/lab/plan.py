@@ -284,7 +284,8 @@ class LabPlanner:
         impaired = set((m['netns'], m['interface']) for m in self.topo['impairments'])
         for ns, name in sorted(declared - impaired, key=str):  # our qdisc off a link that keeps no impairment
             state = plan.snapshot.get(ns)
-            if state is not None and state.get('qdiscs') is not None and name in state['links']:
+            link = state['links'].get(name) if state is not None else None
+            if link is not None and state.get('qdiscs') is not None and plan.owns(ns, name, link):
                 impairment.KIND.plan(plan, {'interface': name, 'netns': ns, 'state': 'absent'})
 
     def _prune_routes(self, ns, state):
@@ -358,7 +359,7 @@ class LabPlanner:
         return ours
 
     def _adopted(self, iface):
-        for section in ('bridges', 'veths'):
+        for section in ('bridges', 'veths', 'vlans'):
             for d in self.topo[section]:
                 if d['adopt'] and iface['name'] in (d['name'], d.get('peer')):
                     return True

@@ -48,6 +48,7 @@ NEEDS = {'delay_correlation': 'jitter', 'jitter': 'delay', 'loss_correlation': '
          'corrupt_correlation': 'corrupt'}
 NETEM_LIMIT = 1000  # packets netem queues (its own default)
 MAX_DELAY_US = 60 * 1000 * 1000
+MAX_JITTER_US = 2147483  # INT_MAX nanoseconds: netem clamps a larger one, which would never compare equal
 MAX_RATE = 2 ** 32 - 1  # bytes per second: the kernel's 32-bit field (34 Gbit/s)
 _TIME = re.compile(r'^\s*(\d+(?:\.\d+)?)\s*(us|ms|s)?\s*$')
 _RATE = re.compile(r'^\s*(\d+(?:\.\d+)?)\s*(bit|kbit|mbit|gbit)\s*$', re.I)
@@ -122,10 +123,12 @@ class Impairment(Kind):
         values = {'delay': 0, 'jitter': 0, 'rate': 0, 'limit': d['limit'] or NETEM_LIMIT}
         for key in ('delay', 'jitter'):
             values[key] = parse_time(key, d[key]) if d[key] is not None else 0
+        if values['jitter'] > MAX_JITTER_US:
+            raise ParamError('jitter', 'at most 2.1s (netem keeps it in 31 bits of nanoseconds); got %r' % d['jitter'])
         values['rate'] = parse_rate('rate', d['rate']) if d['rate'] is not None else 0
         for p in PERCENTS:
-            if d[p] is not None and not 0 <= d[p] <= 100:
-                raise ParamError(p, 'a percentage from 0 to 100; got %r' % d[p])
+            if d[p] is not None and not (d[p] == 0 or 0.0001 <= d[p] <= 100):
+                raise ParamError(p, 'a percentage from 0.0001 to 100 (or 0); got %r' % d[p])
             values[p] = float(d[p] or 0)
         for key, needed in NEEDS.items():
             if values[key] and not values[needed]:
@@ -167,6 +170,8 @@ class Impairment(Kind):
         netns, name = d['netns'], d['interface']
         before = self.view(d, plan.snapshot, plan.local)
         link, qdisc = _root(plan.snapshot, d)
+        if (netns, name) in plan.replaced:  # a lab makes the link anew in this run: bare, as a new link is
+            link = qdisc = None
         if link is None:
             if d['state'] == 'absent':
                 return before
@@ -189,11 +194,11 @@ class Impairment(Kind):
                             _delete(name, known), undo=_add(name, qdisc['kind'], qdisc['values'], known),
                             netns=netns, phase=PHASE))
             return {'interface': name, 'netns': netns, 'state': 'absent'}
+        if plan.lab is not None and link is not None and not plan.owns(netns, name, link):
+            # a lab's section takes no adopt: it impairs what it made, and its teardown takes that away
+            raise ParamError('interface', "'%s' in %s is adopted, not made by this lab (%s); a lab impairs only "
+                                          'links it made' % (name, where(netns), ownership.owner_text(link['ifalias'])))
         if link is not None and not ours and not d.get('adopt') and not ownership.is_vnetlab(link['ifalias']):
-            if plan.lab is not None:  # a lab's section takes no adopt: it impairs what it made
-                raise ParamError('interface', "'%s' in %s is adopted, not made by this lab (%s); a lab impairs only "
-                                              'links it made' % (name, where(netns),
-                                                                 ownership.owner_text(link['ifalias'])))
             raise ownership.not_ours('interface', 'interface', name, where(netns), '', link['ifalias'])
         kind, values = d['kind'], d['values']
         if kind == 'netem' and not (plan.local or {}).get('netem', True):
@@ -205,11 +210,11 @@ class Impairment(Kind):
         if not ours:
             plan.add(Op("impair '%s' in %s: %s" % (name, where(netns), what), _add(name, kind, values, known),
                         undo=_delete(name, known), netns=netns, phase=PHASE))
-        elif qdisc['kind'] != kind:  # tbf <-> netem: a kind is not changed in place
+        elif qdisc['kind'] != kind:  # tbf <-> netem: a kind is not changed in place; two ops, each with its undo
+            plan.add(Op("remove the %s of '%s' in %s" % (qdisc['kind'], name, where(netns)), _delete(name, known),
+                        undo=_add(name, qdisc['kind'], qdisc['values'], known), netns=netns, phase=PHASE))
             plan.add(Op("impair '%s' in %s: %s (%s instead of %s)" % (name, where(netns), what, kind, qdisc['kind']),
-                        _swap(name, kind, values, known),
-                        undo=_swap(name, qdisc['kind'], qdisc['values'], known),
-                        netns=netns, phase=PHASE))
+                        _add(name, kind, values, known), undo=_delete(name, known), netns=netns, phase=PHASE))
         elif _differs(kind, qdisc['values'], values):
             plan.add(Op("change the impairments of '%s' in %s: %s" % (name, where(netns), what),
                         _change(name, kind, values, known), undo=_change(name, kind, qdisc['values'], known),
@@ -261,13 +266,6 @@ def _delete(name, known=None):
         except NetlinkError as e:
             if e.code != errno.ENODEV:
                 raise
-    return do
-
-
-def _swap(name, kind, values, known=None):
-    def do(visit):
-        _delete(name, known)(visit)
-        _add(name, kind, values, known)(visit)
     return do
 
 

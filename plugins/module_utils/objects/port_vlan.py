@@ -116,7 +116,7 @@ class PortVlan(Kind):
                                    declare=((netns, port), 'link'))
             current = dict(DEFAULT)  # enslaved by an earlier op of this run
         else:
-            if not d.get('adopt') and not ownership.is_vnetlab(link['ifalias']):
+            if not d.get('adopt') and not ownership.is_vnetlab(link['ifalias']) and (netns, port) not in plan.adopted:
                 raise ownership.not_ours('port', 'interface', port, where(netns), '', link['ifalias'])
             master = plan.name_of(netns, link['master']) if link['master'] else None
             bridge = plan.link(netns, master) if master else None

@@ -94,6 +94,9 @@ class Vlan(Kind):
         if link is not None and link['kind'] != 'vlan':
             links.in_the_way(plan, netns, name, link, 'vlan', 'name')
             link = None
+        if link is not None and (netns, d['link']) in plan.replaced:  # the kernel deletes it with its parent
+            plan.replaced.add((netns, name))
+            link = None
         if link is not None:
             mine = links.claim(plan, d, netns, name, link, 'vlan link')
             same = before.get('link') == d['link'] and before.get('id') == d['id']
