@@ -27,6 +27,16 @@ description:
     in our table C(ip vnetlab)); O(state=absent) removes exactly those rules.
   - Where the host's iptables FORWARD chain has policy DROP or a REJECT/DROP rule, the forward accepts are
     also inserted at its top, whatever the backend (as M(vnetlab.linux.nat_masquerade) does).
+  - "An IPv6 O(to_address) makes an IPv6 forward of a port of the uplink's IPv6 addresses - its rules in the
+    nftables table C(ip6 vnetlab) or in ip6tables (with the accepts at the top of ip6tables' FORWARD chain
+    where that refuses), the comment writing the target C([<address>]:<port>) - and holds
+    C(net.ipv6.conf.all.forwarding) instead of C(net.ipv4.ip_forward) (see M(vnetlab.linux.nat_masquerade)
+    on what that setting does to router advertisements). It is not masqueraded: the guest sees the client's
+    own address and answers through its default route, the host."
+  - "With O(from_host=true) an IPv6 forward takes the host's connections to its own IPv6 addresses but not to
+    C(::1): IPv6 has no C(route_localnet), the kernel routes no packet from C(::1) out of the host."
+  - A forward is of one family; the same port on the same O(in_interface) cannot go to an IPv4 and an IPv6
+    target at once.
 options:
   port:
     description: The host's port.
@@ -38,15 +48,17 @@ options:
     choices: [tcp, udp]
     default: tcp
   to_address:
-    description: The guest's IPv4 address. Required with O(state=present).
+    description: The guest's IPv4 or IPv6 address (not a loopback, link-local or multicast one). Required with
+      O(state=present).
     type: str
   to_port:
     description: The guest's port. Default O(port).
     type: int
   in_interface:
-    description: The interface the port is reached on. Default the interface of the host's IPv4 default
-      route. With O(state=absent) and no O(in_interface), the forward of O(protocol) and O(port) is removed
-      from that interface.
+    description: The interface the port is reached on. Default the interface of the host's default route of
+      O(to_address)'s family. With O(state=absent) and no O(in_interface), the forward of O(protocol) and
+      O(port) is removed from the interface of the IPv4 default route (of the IPv6 one when there is no IPv4
+      default route).
     type: str
   from_host:
     description: Also forward connections the host itself makes to O(port) of one of its own addresses.
@@ -63,6 +75,9 @@ options:
         O(from_host=true), to any IPv4 address of the host). The sockets are read from C(/proc/net) of the
         namespace the module runs in; sockets of vnetlab's own processes (a lab bridge's DHCP server, a
         guest) do not count.
+      - For an IPv6 O(to_address) only IPv6 sockets count - bound to C(::), to an IPv6 address of
+        O(in_interface), or (with O(from_host=true)) to any IPv6 address of the host but C(::1); a socket on
+        C(0.0.0.0) or an IPv4 address does not.
       - With V(true) the forward goes in, with a warning that names the process.
     type: bool
     default: false
@@ -113,6 +128,14 @@ EXAMPLES = r'''
     port: 8080
     to_address: 10.16.0.5
     take_over_host_port: true
+  become: true
+
+- name: Port 2222 of the uplink's IPv6 address to the guest's IPv6 address
+  vnetlab.linux.port_forward:
+    port: 2222
+    in_interface: ens3
+    to_address: fd00:16::5
+    to_port: 22
   become: true
 
 - name: Gone again

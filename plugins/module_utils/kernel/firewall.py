@@ -13,12 +13,17 @@ iptables: the same rules with `-m comment --comment "<mark> <source> <uplink>"`.
 An accept in our own nft table cannot override a DROP policy or a REJECT rule in the iptables FORWARD
 chain (Docker, Oracle Cloud images): wherever that chain would refuse forwarded packets, the two
 forward rules are also inserted at the top of it (with the comment), whatever the backend.
+IPv6 (a source network or a forward's target that is IPv6) is the same in its own family: the nft table
+`ip6 vnetlab` (the IPv4 table keeps its name and family: a host upgraded with rules in it finds them), and
+ip6tables, whose FORWARD chain Docker also sets to DROP. A comment names an address or network, so the
+family of a rule of ours is read from its comment (family_of).
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ipaddress
 import json
 import re
 import shutil
@@ -29,15 +34,27 @@ from ansible_collections.vnetlab.linux.plugins.module_utils.kernel import locks
 from ansible_collections.vnetlab.linux.plugins.module_utils.kernel.command import run as _run
 
 TABLE = 'vnetlab'
+FAMILIES = ('ip', 'ip6')  # nft's families of our tables; also the key of IPT below
+IPT = {'ip': 'iptables', 'ip6': 'ip6tables'}  # the iptables command of each family
+# the setting that lets the host forward each family, held by every NAT and forward of it (objects/sysctl.py)
+FORWARDING = {'ip': 'net.ipv4.ip_forward', 'ip6': 'net.ipv6.conf.all.forwarding'}
+AF = {'ip': 2, 'ip6': 10}  # a route's family (AF_INET, AF_INET6): whose default route is the uplink
+IP_VERSION = {'ip': 'IPv4', 'ip6': 'IPv6'}  # for messages
 
 
 tag = ownership.nat_tag
 
 
-def pick_backend(backend):
+def family_of(text):
+    """'ip' for an IPv4 address or network, 'ip6' for an IPv6 one: the nft family (and keyword: `ip saddr`,
+    `ip6 saddr`) of its rules, and which of iptables and ip6tables holds them. Pure."""
+    return 'ip6' if ipaddress.ip_network(text, strict=False).version == 6 else 'ip'
+
+
+def pick_backend(backend, family='ip'):
     if backend == 'auto':
         backend = 'nftables' if shutil.which('nft') else 'iptables'
-    tool = 'nft' if backend == 'nftables' else 'iptables'
+    tool = 'nft' if backend == 'nftables' else IPT[family]
     if not shutil.which(tool):
         raise VnetlabError("backend: '%s' needs the %s command (apt install %s)" % (backend, tool, backend))
     return backend
@@ -47,11 +64,11 @@ def pick_backend(backend):
 # nftables
 # --------------------------------------------------------------------------------------------
 
-def nft_rules():
-    """{comment: [(chain, handle), ...]} of the rules in our table; None when there is no table."""
-    proc = _run(['nft', '-j', 'list', 'table', 'ip', TABLE], 'reading nft table', ok_codes=(0, 1))
+def nft_rules(family='ip'):
+    """{comment: [(chain, handle), ...]} of the rules in our table of this family; None when there is no table."""
+    proc = _run(['nft', '-j', 'list', 'table', family, TABLE], 'reading nft table', ok_codes=(0, 1))
     if proc.returncode != 0:
-        _absent_or_raise(proc, 'No such file or directory', 'reading nft table ip %s' % TABLE)
+        _absent_or_raise(proc, 'No such file or directory', 'reading nft table %s %s' % (family, TABLE))
         return None
     found = {}
     for item in json.loads(proc.stdout).get('nftables', []):
@@ -70,18 +87,23 @@ def _host_lock(fn):
     return locked
 
 
+def nft_nat_lines(source, uplink, lab=None):
+    """The `add rule` lines of one NAT pair, in the family of source (`ip`/`ip6`: table and match). Pure."""
+    f, comment = family_of(source), tag(source, uplink, lab)
+    return [
+        'add rule %s %s postrouting %s saddr %s oifname "%s" masquerade comment "%s"'
+        % (f, TABLE, f, source, uplink, comment),
+        'add rule %s %s forward %s saddr %s oifname "%s" accept comment "%s"' % (f, TABLE, f, source, uplink, comment),
+        'add rule %s %s forward %s daddr %s iifname "%s" ct state established,related accept comment "%s"'
+        % (f, TABLE, f, source, uplink, comment)]
+
+
 def nft_add(source, uplink, lab=None):
-    comment = tag(source, uplink, lab)
-    nft_apply([
-        'add rule ip %s postrouting ip saddr %s oifname "%s" masquerade comment "%s"'
-        % (TABLE, source, uplink, comment),
-        'add rule ip %s forward ip saddr %s oifname "%s" accept comment "%s"' % (TABLE, source, uplink, comment),
-        'add rule ip %s forward ip daddr %s iifname "%s" ct state established,related accept comment "%s"'
-        % (TABLE, source, uplink, comment)])
+    nft_apply(nft_nat_lines(source, uplink, lab), family_of(source))
 
 
 def nft_remove(source, uplink, lab=None):
-    nft_delete(tag(source, uplink, lab))
+    nft_delete(tag(source, uplink, lab), family_of(source))
 
 
 # Our table's chains; `nft -f` adds what is missing and leaves what exists as it is.
@@ -94,20 +116,22 @@ CHAINS = [
 
 
 @_host_lock
-def nft_apply(rules):
-    """Add rules (`add rule ip vnetlab ...` lines) to our table, its chains made first, in one transaction."""
-    script = ['table ip %s {' % TABLE] + CHAINS + ['}'] + rules + ['']
+def nft_apply(rules, family='ip'):
+    """Add rules (`add rule <family> vnetlab ...` lines) to our table of that family, its chains made first, in
+    one transaction."""
+    script = ['table %s %s {' % (family, TABLE)] + CHAINS + ['}'] + rules + ['']
     _run(['nft', '-f', '-'], 'adding nftables rules', stdin='\n'.join(script))
 
 
 @_host_lock
-def nft_delete(comment):
-    """Delete every rule of our table that carries this comment; the table too once nothing else is in it."""
-    rules = nft_rules() or {}
+def nft_delete(comment, family='ip'):
+    """Delete every rule of our table of this family that carries this comment; the table too once nothing
+    else is in it."""
+    rules = nft_rules(family) or {}
     for chain, handle in rules.pop(comment, []):
-        _run(['nft', 'delete', 'rule', 'ip', TABLE, chain, 'handle', str(handle)], 'deleting an nftables rule')
+        _run(['nft', 'delete', 'rule', family, TABLE, chain, 'handle', str(handle)], 'deleting an nftables rule')
     if not rules:  # nothing else of ours in the table: leave no table behind
-        _run(['nft', 'delete', 'table', 'ip', TABLE], 'deleting the nftables table', ok_codes=(0, 1))
+        _run(['nft', 'delete', 'table', family, TABLE], 'deleting the nftables table', ok_codes=(0, 1))
 
 
 # --------------------------------------------------------------------------------------------
@@ -125,10 +149,12 @@ def ipt_rules(source, uplink, lab=None):
     ]
 
 
-def ipt_has(table, chain, args):
-    proc = _run(['iptables', '-w', '-t', table, '-C', chain] + args, 'checking an iptables rule', ok_codes=(0, 1))
+def ipt_has(table, chain, args, family='ip'):
+    proc = _run([IPT[family], '-w', '-t', table, '-C', chain] + args, 'checking an %s rule' % IPT[family],
+                ok_codes=(0, 1))
     if proc.returncode != 0:
-        _absent_or_raise(proc, 'does a matching rule exist', 'checking an iptables rule in %s %s' % (table, chain))
+        _absent_or_raise(proc, 'does a matching rule exist', 'checking an %s rule in %s %s'
+                         % (IPT[family], table, chain))
     return proc.returncode == 0
 
 
@@ -140,24 +166,26 @@ def _absent_or_raise(proc, absent_text, what):
 
 
 @_host_lock
-def ipt_add(rules):
+def ipt_add(rules, family='ip'):
+    """Add rules with iptables (family 'ip') or ip6tables ('ip6')."""
     for table, chain, args, insert in rules:
-        if not ipt_has(table, chain, args):
+        if not ipt_has(table, chain, args, family):
             # forward accepts go first, ahead of a REJECT/DROP the host may already have
             op = ['-I', chain, '1'] if insert else ['-A', chain]
-            _run(['iptables', '-w', '-t', table] + op + args, 'adding an iptables rule')
+            _run([IPT[family], '-w', '-t', table] + op + args, 'adding an %s rule' % IPT[family])
 
 
 @_host_lock
-def ipt_remove(rules):
+def ipt_remove(rules, family='ip'):
     for table, chain, args, _insert in rules:
-        while ipt_has(table, chain, args):
-            _run(['iptables', '-w', '-t', table, '-D', chain] + args, 'deleting an iptables rule')
+        while ipt_has(table, chain, args, family):
+            _run([IPT[family], '-w', '-t', table, '-D', chain] + args, 'deleting an %s rule' % IPT[family])
 
 
-def iptables_forward_refuses():
-    """True when the iptables FORWARD chain has policy DROP or a REJECT/DROP rule of its own."""
-    for line in ipt_listing('filter', 'FORWARD'):
+def iptables_forward_refuses(family='ip'):
+    """True when the FORWARD chain of iptables (ip6tables: family 'ip6') has policy DROP or a REJECT/DROP rule
+    of its own."""
+    for line in ipt_listing('filter', 'FORWARD', family):
         words = line.split()
         if words[:3] == ['-P', 'FORWARD', 'DROP']:
             return True
@@ -172,13 +200,14 @@ def iptables_forward_refuses():
 
 def current(source, uplink, lab=None):
     """What of this owner's exists for this pair: nftables rules; all iptables rules; the iptables forward
-    rules; any iptables rule at all (a half-removed set still needs removing). Each rule is checked once."""
-    nft = False
+    rules; any iptables rule at all (a half-removed set still needs removing). Each rule is checked once.
+    An IPv6 source's rules are looked for in its family: `ip6 vnetlab`, ip6tables."""
+    family, nft = family_of(source), False
     if shutil.which('nft'):
-        nft = tag(source, uplink, lab) in (nft_rules() or {})
+        nft = tag(source, uplink, lab) in (nft_rules(family) or {})
     present = []
-    if shutil.which('iptables'):
-        present = [(chain, ipt_has(table, chain, args))
+    if shutil.which(IPT[family]):
+        present = [(chain, ipt_has(table, chain, args, family))
                    for table, chain, args, dummy in ipt_rules(source, uplink, lab)]
     return {'nftables': nft, 'iptables': bool(present) and all(p for dummy, p in present),
             'iptables_forward': bool(present) and all(p for chain, p in present if chain == 'FORWARD'),
@@ -201,26 +230,32 @@ _IPT_COMMENT = re.compile(r'--comment "(%s[^"]*)"' % ownership.PREFIX)
 
 
 def ipt_comments():
-    """The comments of our iptables rules (nat and filter tables)."""
+    """The comments of our iptables and ip6tables rules (nat and filter tables)."""
     found = set()
-    for table in ('nat', 'filter'):
-        for line in ipt_listing(table):
-            found.update(c for c in _IPT_COMMENT.findall(line) if ownership.owner_of_text(c) is not None)
+    for family in FAMILIES:
+        for table in ('nat', 'filter'):
+            for line in ipt_listing(table, family=family):
+                found.update(c for c in _IPT_COMMENT.findall(line) if ownership.owner_of_text(c) is not None)
     return found
 
 
 def our_comments():
-    """{'nftables': comments, 'iptables': comments} of every rule of ours, whoever's (NAT, forwards)."""
-    nft = set(nft_rules() or {}) if shutil.which('nft') else set()
+    """{'nftables': comments, 'iptables': comments} of every rule of ours, whoever's (NAT, forwards), of both
+    families (a comment says its family: family_of its address)."""
+    nft = set()
+    if shutil.which('nft'):
+        for family in FAMILIES:
+            nft.update(nft_rules(family) or {})
     return {'nftables': nft, 'iptables': ipt_comments()}
 
 
-def ipt_listing(table, chain=None):
-    """`iptables -S` of a table (or one chain) as lines; [] when iptables is missing."""
-    if not shutil.which('iptables'):
+def ipt_listing(table, chain=None, family='ip'):
+    """`iptables -S` (ip6tables: family 'ip6') of a table (or one chain) as lines; [] when the command is
+    missing."""
+    if not shutil.which(IPT[family]):
         return []
-    argv = ['iptables', '-w', '-t', table, '-S'] + ([chain] if chain else [])
-    proc = _run(argv, 'reading iptables', ok_codes=(0, 1, 3))
+    argv = [IPT[family], '-w', '-t', table, '-S'] + ([chain] if chain else [])
+    proc = _run(argv, 'reading %s' % IPT[family], ok_codes=(0, 1, 3))
     if proc.returncode != 0:  # only a table (or chain) that does not exist means "no rules"
-        _absent_or_raise(proc, 'does not exist', 'reading iptables table %s' % table)
+        _absent_or_raise(proc, 'does not exist', 'reading %s table %s' % (IPT[family], table))
     return proc.stdout.splitlines()

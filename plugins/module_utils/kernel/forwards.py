@@ -14,12 +14,17 @@ the same with `-m comment`):
   * from the host (`host`): output DNAT for local destinations (127.0.0.1 included), and a masquerade of
     loopback sources towards the guest (with route_localnet on the guest's interface, objects/forward.py).
 Where the iptables FORWARD chain refuses (policy DROP, a REJECT), the forward accepts also go at its top.
+A forward to an IPv6 address has the same rules in its family (table `ip6 vnetlab`, ip6tables; the comment
+writes the target `[<address>]:<port>`), except from the host: IPv6 has no route_localnet - the kernel
+routes no packet with source ::1 out of the host - so the output DNAT leaves ::1 alone (a connection to it
+stays the host's own) and takes the host's other addresses, whose packets need no masquerade.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ipaddress
 import shutil
 
 from ansible_collections.vnetlab.linux.plugins.module_utils import ownership
@@ -33,9 +38,27 @@ def key_text(lab, proto, port, uplink):
     return '%s %s %s %d %s' % (ownership.mark(lab), FWD, proto, port, uplink)
 
 
+def target(f):
+    """`address:port` of the guest, `[address]:port` for IPv6 (what nft and iptables' DNAT take). Pure."""
+    return ('[%s]:%d' if family(f) == 'ip6' else '%s:%d') % (f['to_address'], f['to_port'])
+
+
+def family(f):
+    """The firewall family of a forward's rules: its target's ('ip', 'ip6')."""
+    return firewall.family_of(f['to_address'])
+
+
 def comment(f):
-    return key_text(f.get('lab'), f['protocol'], f['port'], f['in_interface']) + ' %s:%d%s' % (
-        f['to_address'], f['to_port'], ' host' if f['from_host'] else '')
+    return key_text(f.get('lab'), f['protocol'], f['port'], f['in_interface']) + ' %s%s' % (
+        target(f), ' host' if f['from_host'] else '')
+
+
+def _is_address(text):
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def parse_comment(text):
@@ -46,7 +69,9 @@ def parse_comment(text):
             or not words[3].isdigit():
         return None
     address, port = words[5].rsplit(':', 1)
-    if not port.isdigit():
+    if address.startswith('[') and address.endswith(']'):  # an IPv6 target (target())
+        address = address[1:-1]
+    if not port.isdigit() or not _is_address(address):
         return None
     return {'protocol': words[2], 'port': int(words[3]), 'in_interface': words[4], 'to_address': address,
             'to_port': int(port), 'from_host': len(words) == 7 and words[6] == 'host',
@@ -54,20 +79,24 @@ def parse_comment(text):
 
 
 def nft_lines(f):
-    t, c, p = firewall.TABLE, comment(f), f['protocol']
-    to = '%s:%d' % (f['to_address'], f['to_port'])
+    """The `add rule` lines of a forward, in its target's family (table and match: `ip`, `ip6`). Pure."""
+    fam, c, p = family(f), comment(f), f['protocol']
+    t, to = '%s %s' % (fam, firewall.TABLE), target(f)
     lines = [
-        'add rule ip %s prerouting iifname "%s" fib daddr type local %s dport %d dnat to %s comment "%s"'
+        'add rule %s prerouting iifname "%s" fib daddr type local %s dport %d dnat to %s comment "%s"'
         % (t, f['in_interface'], p, f['port'], to, c),
-        'add rule ip %s forward ip daddr %s %s dport %d ct status dnat accept comment "%s"'
-        % (t, f['to_address'], p, f['to_port'], c),
-        'add rule ip %s forward ip saddr %s %s sport %d ct state established,related accept comment "%s"'
-        % (t, f['to_address'], p, f['to_port'], c),
+        'add rule %s forward %s daddr %s %s dport %d ct status dnat accept comment "%s"'
+        % (t, fam, f['to_address'], p, f['to_port'], c),
+        'add rule %s forward %s saddr %s %s sport %d ct state established,related accept comment "%s"'
+        % (t, fam, f['to_address'], p, f['to_port'], c),
     ]
-    if f['from_host']:
+    if f['from_host'] and fam == 'ip6':  # not ::1: its packets cannot leave the host (module docstring)
+        lines.append('add rule %s output ip6 daddr != ::1 fib daddr type local %s dport %d dnat to %s comment "%s"'
+                     % (t, p, f['port'], to, c))
+    elif f['from_host']:
         lines += [
-            'add rule ip %s output fib daddr type local %s dport %d dnat to %s comment "%s"' % (t, p, f['port'], to, c),
-            'add rule ip %s postrouting ip saddr 127.0.0.0/8 ip daddr %s %s dport %d masquerade comment "%s"'
+            'add rule %s output fib daddr type local %s dport %d dnat to %s comment "%s"' % (t, p, f['port'], to, c),
+            'add rule %s postrouting ip saddr 127.0.0.0/8 ip daddr %s %s dport %d masquerade comment "%s"'
             % (t, f['to_address'], p, f['to_port'], c),
         ]
     return lines
@@ -76,7 +105,7 @@ def nft_lines(f):
 def ipt_rules(f, forward_only=False):
     """(table, chain, args, insert?) of a forward's iptables rules."""
     c = ['-m', 'comment', '--comment', comment(f)]
-    p, to = ['-p', f['protocol']], '%s:%d' % (f['to_address'], f['to_port'])
+    p, to = ['-p', f['protocol']], target(f)
     forward = [
         ('filter', 'FORWARD', ['-d', f['to_address']] + p + ['--dport', str(f['to_port']), '-m', 'conntrack',
                                                              '--ctstate', 'DNAT'] + c + ['-j', 'ACCEPT'], True),
@@ -88,7 +117,10 @@ def ipt_rules(f, forward_only=False):
         return forward
     rules = [('nat', 'PREROUTING', ['-i', f['in_interface'], '-m', 'addrtype', '--dst-type', 'LOCAL'] + p
               + ['--dport', str(f['port'])] + c + ['-j', 'DNAT', '--to-destination', to], False)] + forward
-    if f['from_host']:
+    if f['from_host'] and family(f) == 'ip6':  # not ::1, and no masquerade (nft_lines)
+        rules.append(('nat', 'OUTPUT', ['!', '-d', '::1/128', '-m', 'addrtype', '--dst-type', 'LOCAL'] + p
+                      + ['--dport', str(f['port'])] + c + ['-j', 'DNAT', '--to-destination', to], False))
+    elif f['from_host']:
         rules += [
             ('nat', 'OUTPUT', ['-m', 'addrtype', '--dst-type', 'LOCAL'] + p + ['--dport', str(f['port'])] + c
              + ['-j', 'DNAT', '--to-destination', to], False),
@@ -122,18 +154,21 @@ def every(comments):
 
 
 def add(f, backend, forward_accepts):
-    """Install a forward; forward_accepts: also at the top of iptables' FORWARD chain (it refuses)."""
+    """Install a forward; forward_accepts: also at the top of the FORWARD chain of iptables (ip6tables for an
+    IPv6 target), which refuses."""
+    fam = family(f)
     if backend == 'nftables':
-        firewall.nft_apply(nft_lines(f))
+        firewall.nft_apply(nft_lines(f), fam)
         if forward_accepts:
-            firewall.ipt_add(ipt_rules(f, forward_only=True))
+            firewall.ipt_add(ipt_rules(f, forward_only=True), fam)
     else:
-        firewall.ipt_add(ipt_rules(f))
+        firewall.ipt_add(ipt_rules(f), fam)
 
 
 def remove(f):
-    """Remove every rule of this forward, in both backends."""
+    """Remove every rule of this forward, in both backends (of its target's family)."""
+    fam = family(f)
     if shutil.which('nft'):
-        firewall.nft_delete(comment(f))
-    if shutil.which('iptables'):
-        firewall.ipt_remove(ipt_rules(f))
+        firewall.nft_delete(comment(f), fam)
+    if shutil.which(firewall.IPT[fam]):
+        firewall.ipt_remove(ipt_rules(f), fam)

@@ -145,7 +145,8 @@ def rows(lab_list):
         for n in e['nat']:
             row(lab, 'nat', n['source'], 'host', details='out %s (%s)' % (n['out_interface'], n['backend']))
         for f in e['forwards']:
-            target = '%s:%d' % (f['to_address'], f['to_port'])
+            # an IPv6 target as [address]:port, as its rules' comments write it (kernel/forwards.target)
+            target = ('[%s]:%d' if ':' in f['to_address'] else '%s:%d') % (f['to_address'], f['to_port'])
             row(lab, 'forward', '%s/%d' % (f['protocol'], f['port']), 'host', address=target,
                 details='on %s%s (%s)' % (f['in_interface'], ', also from the host' if f['from_host'] else '',
                                           f['backend']))

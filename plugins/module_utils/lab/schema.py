@@ -206,7 +206,7 @@ def normalize(data, positions=None, source=None):
     subnets = dict((b['name'], [a for a in b['addresses'] or [] if a.version == 4])
                    for b in topo['bridges'] if b['netns'] is HOST)
     host_addresses = [(i['name'], a) for i in interfaces(topo) if i['netns'] is HOST
-                      for a in i['addresses'] or [] if a.version == 4]
+                      for a in i['addresses'] or []]  # check_target compares a target with its own family's
     seen = {}
     for i, f in enumerate(topo['forwards']):
         f['declared_subnets'] = subnets  # from_host finds the guest's bridge before it exists

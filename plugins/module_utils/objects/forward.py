@@ -16,6 +16,10 @@ uplink (`port: 22` on a cloud VM: its own SSH). Such a port is refused, naming t
 take_over_host_port says to forward it anyway - as part of the plan, so check mode says the same. The
 sockets are read in read_local (kernel/sockets.py); which of them the forward takes, and which are ours
 (a DHCP server or guest of vnetlab), is decided here, purely. The forward's own DNAT holds no socket.
+
+A to_address that is IPv6 makes a forward of IPv6 (kernel/forwards.py): its rules in the IPv6 family, the
+uplink taken from the IPv6 default route, net.ipv6.conf.all.forwarding held instead of ip_forward, and
+only IPv6 sockets can be the host's own port. from_host needs no route_localnet there (no ::1, see there).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -48,7 +52,8 @@ OPTIONS = dict(
     state=dict(type='str', choices=['present', 'absent'], default='present'),
 )
 MODULE_KWARGS = dict(required_if=[('state', 'present', ['to_address'])])
-FORWARD = 'net.ipv4.ip_forward'
+FORWARD = firewall.FORWARDING['ip']
+AF, IP_VERSION = firewall.AF, firewall.IP_VERSION
 
 
 def holder_of(f):
@@ -66,6 +71,8 @@ def check_target(address, interfaces):
     on, is no guest: the forward could never reach one."""
     ip = ipaddress.ip_address(address)
     for name, iface in interfaces:
+        if iface.version != ip.version:  # an IPv6 target is checked against the IPv6 addresses
+            continue
         net = iface.network
         if iface.ip == ip:
             raise ParamError('to_address', "%s is the host's own address on '%s'; give the address of the guest "
@@ -92,11 +99,17 @@ def ours_process(cmdline):
     return False
 
 
-def _taken(address, uplink_addresses, from_host):
+def _taken(address, uplink_addresses, from_host, family='ip'):
     """Would an IPv4 forward on the uplink take connections a socket bound to `address` waits for? Any
     address (0.0.0.0; :: too, which takes IPv4 unless the socket is IPv6-only, which /proc does not show),
     the uplink's own addresses, and with from_host every IPv4 address of the host (its output DNAT takes
-    the connections the host makes to any of them, 127.0.0.1 included)."""
+    the connections the host makes to any of them, 127.0.0.1 included).
+    An IPv6 forward (family 'ip6') takes only IPv6 connections: a socket bound to ::, to an IPv6 address of
+    the uplink, and with from_host to any IPv6 address of the host but ::1 (its output DNAT leaves ::1)."""
+    if family == 'ip6':
+        if address.version == 4 or address.ipv4_mapped is not None:
+            return False
+        return address.is_unspecified or address in uplink_addresses or (from_host and not address.is_loopback)
     if address.version == 6:
         if address.is_unspecified:
             return True
@@ -106,10 +119,10 @@ def _taken(address, uplink_addresses, from_host):
     return address.is_unspecified or from_host or address in uplink_addresses
 
 
-def host_port_users(listening, uplink_addresses, from_host):
-    """The listening sockets (kernel/sockets.listeners) whose connections the forward would take from the
-    host - not those of vnetlab's own processes. Pure."""
-    return [s for s in listening if _taken(s['address'], uplink_addresses, from_host)
+def host_port_users(listening, uplink_addresses, from_host, family='ip'):
+    """The listening sockets (kernel/sockets.listeners) whose connections the forward (of this family: its
+    target's) would take from the host - not those of vnetlab's own processes. Pure."""
+    return [s for s in listening if _taken(s['address'], uplink_addresses, from_host, family)
             and not any(ours_process(cmdline) for _pid, _comm, cmdline in s['processes'])]
 
 
@@ -132,9 +145,9 @@ def describe_users(users):
     return ', '.join('%s listens on %s' % (who, ' and '.join(addresses)) for who, addresses in where.items())
 
 
-def _why(users, uplink_addresses):
+def _why(users, uplink_addresses, family='ip'):
     """Why a socket bound to neither any address nor the uplink's counts: from_host's output DNAT."""
-    if all(_taken(s['address'], uplink_addresses, False) for s in users):
+    if all(_taken(s['address'], uplink_addresses, False, family) for s in users):
         return ''
     return " (with from_host, the host's own connections to any of its addresses go to the guest)"
 
@@ -157,8 +170,10 @@ class PortForward(Kind):
         if d['state'] == 'absent':
             return d
         ip = parse_address('to_address', d['to_address'])
-        if ip.version != 4 or ip.is_loopback or ip.is_unspecified or ip.is_multicast:
-            raise ParamError('to_address', "'%s': give the guest's IPv4 address" % d['to_address'])
+        # a link-local IPv6 target would need a zone (which interface): a guest has a global or ULA one
+        if ip.is_loopback or ip.is_unspecified or ip.is_multicast or (ip.version == 6 and ip.is_link_local) \
+                or (ip.version == 6 and ip.ipv4_mapped is not None):
+            raise ParamError('to_address', "'%s': give the guest's IPv4 or IPv6 address" % d['to_address'])
         d['to_address'] = str(ip)
         d['to_port'] = d['to_port'] or d['port']
         return d
@@ -169,20 +184,25 @@ class PortForward(Kind):
     def read_local(self, d, snapshot):
         host = snapshot[HOST]
         uplink = d['in_interface']
+        # the uplink of the target's family; removing without a target: IPv4's, else IPv6's
+        family = firewall.family_of(d['to_address']) if d['state'] == 'present' else None
         if uplink is None:
             names = dict((v['index'], n) for n, v in host['links'].items())
-            defaults = [r for r in host['routes'] if r['dst'] == 'default' and r['family'] == 2]
-            uplink = names.get(defaults[0]['oif']) if defaults else None
+            for fam in [family] if family else ['ip', 'ip6']:
+                defaults = [r for r in host['routes'] if r['dst'] == 'default' and r['family'] == AF[fam]]
+                uplink = names.get(defaults[0]['oif']) if defaults else None
+                if uplink is not None:
+                    break
             if uplink is None and d['state'] == 'present':
-                raise ParamError('in_interface', 'the host has no IPv4 default route to take the uplink from; '
-                                                 'name the interface the port is reached on')
+                raise ParamError('in_interface', 'the host has no %s default route to take the uplink from; '
+                                                 'name the interface the port is reached on' % IP_VERSION[family])
         installed = forwards.installed(d['protocol'], d['port'], uplink) if uplink else {'nftables': [], 'iptables': []}
         lab = d.get('lab')
         others = [f for fs in installed.values() for f in fs if f['lab'] != lab]  # another owner's: not ours
         installed = dict((k, [f for f in v if f['lab'] == lab]) for k, v in installed.items())
         local = {'uplink': uplink, 'installed': installed, 'others': others,
-                 'backend': firewall.pick_backend(d['backend']) if d['state'] == 'present' else None,
-                 'refuses': firewall.iptables_forward_refuses() if d['state'] == 'present' else False,
+                 'backend': firewall.pick_backend(d['backend'], family) if d['state'] == 'present' else None,
+                 'refuses': firewall.iptables_forward_refuses(family) if d['state'] == 'present' else False,
                  'listening': sockets.listeners(d['protocol'], d['port']) if d['state'] == 'present' else []}
         return local
 
@@ -204,8 +224,8 @@ class PortForward(Kind):
                 plan.warnings.append(ownership.left_alone('forward', what, '', ownership.mark(f['lab'])))
             else:
                 owner = ownership.owner_text(ownership.mark(f['lab']))
-                raise ParamError('port', '%s is already forwarded to %s:%d, %s; remove it there, or choose another '
-                                         'port' % (what, f['to_address'], f['to_port'], owner))
+                raise ParamError('port', '%s is already forwarded to %s, %s; remove it there, or choose another '
+                                         'port' % (what, forwards.target(f), owner))
         if d['state'] == 'absent':
             for f in self._all(local):
                 self._remove(plan, f, PHASE_DELETE)
@@ -214,37 +234,41 @@ class PortForward(Kind):
         uplink = local['uplink']
         if plan.link(HOST, uplink) is None and (HOST, uplink) not in plan.declared:
             raise ParamError('in_interface', "'%s' does not exist on the host" % uplink)
+        family = firewall.family_of(d['to_address'])
+        version = ipaddress.ip_address(d['to_address']).version
         check_target(d['to_address'], [(name, a) for name in sorted(plan.links(HOST))
-                                       for a in plan.addresses(HOST, name) if a.version == 4])
+                                       for a in plan.addresses(HOST, name) if a.version == version])
         uplink_addresses = set(a.ip for a in plan.addresses(HOST, uplink))
-        users = host_port_users(local.get('listening', []), uplink_addresses, d['from_host'])
+        users = host_port_users(local.get('listening', []), uplink_addresses, d['from_host'], family)
         if users and not d.get('take_over_host_port'):
             raise ParamError('port', "%d/%s is the host's own: %s%s; pick another port, or set take_over_host_port: "
                                      'true to forward it anyway' % (d['port'], d['protocol'], describe_users(users),
-                                                                    _why(users, uplink_addresses)))
+                                                                    _why(users, uplink_addresses, family)))
         want = {'protocol': d['protocol'], 'port': d['port'], 'in_interface': uplink, 'to_address': d['to_address'],
                 'to_port': d['to_port'], 'from_host': d['from_host'], 'lab': d.get('lab')}
         backend = local['backend']
         current = local['installed'][backend]
         others = [f for f in self._all(local) if f != want or f not in current]
-        for f in others:  # another target, or the other backend's: replaced (the settings stay held)
-            self._remove(plan, f, PHASE_SERVICES, forwarding=False, loopback=not d['from_host'])
+        localnet_needed = d['from_host'] and family == 'ip'  # IPv6 from_host needs no route_localnet
+        for f in others:  # another target, or the other backend's: replaced (the settings it shares stay held)
+            self._remove(plan, f, PHASE_SERVICES, forwarding=forwards.family(f) != family,
+                         loopback=not localnet_needed)
         if want not in current or others:
             forward_accepts = backend == 'nftables' and local['refuses']
-            text = 'forward %s port %d on %s to %s:%d' % (d['protocol'], d['port'], uplink, d['to_address'],
-                                                          d['to_port'])
+            text = 'forward %s port %d on %s to %s' % (d['protocol'], d['port'], uplink, forwards.target(want))
             plan.add(Op(text + (' (also from the host)' if d['from_host'] else ''),
                         lambda v: forwards.add(want, backend, forward_accepts), undo=lambda v: forwards.remove(want),
                         local=True, phase=PHASE_SERVICES))
             if users:
-                plan.warnings.append("%d/%s is the host's own (%s); take_over_host_port: true forwards it to %s:%d: "
+                plan.warnings.append("%d/%s is the host's own (%s); take_over_host_port: true forwards it to %s: "
                                      "the host's service is not reachable through '%s'%s while the forward exists"
-                                     % (d['port'], d['protocol'], describe_users(users), d['to_address'],
-                                        d['to_port'], uplink, ' nor from the host itself' if d['from_host'] else ''))
-        holder = holder_of(want)
-        if holder not in sysctl.Held(FORWARD, None).holders():  # forwarding through the host
-            sysctl.hold(plan, FORWARD, '1', holder, PHASE_SERVICES, 'enable IPv4 forwarding (%s=1)' % FORWARD)
-        if d['from_host']:
+                                     % (d['port'], d['protocol'], describe_users(users), forwards.target(want),
+                                        uplink, ' nor from the host itself' if d['from_host'] else ''))
+        holder, forwarding = holder_of(want), firewall.FORWARDING[family]
+        if holder not in sysctl.Held(forwarding, None).holders():  # forwarding through the host
+            sysctl.hold(plan, forwarding, '1', holder, PHASE_SERVICES,
+                        'enable %s forwarding (%s=1)' % (IP_VERSION[family], forwarding))
+        if localnet_needed:
             self._hold_localnet(plan, d, holder)
         after = dict(want, state='present', backend=backend)
         del after['lab']
@@ -260,12 +284,12 @@ class PortForward(Kind):
 
     @staticmethod
     def _remove(plan, f, phase, forwarding=True, loopback=True):
-        what = (f['protocol'], f['port'], f['in_interface'], f['to_address'], f['to_port'])
-        plan.add(Op('remove the forward of %s port %d on %s to %s:%d' % what,
+        what = (f['protocol'], f['port'], f['in_interface'], forwards.target(f))
+        plan.add(Op('remove the forward of %s port %d on %s to %s' % what,
                     lambda v: forwards.remove(f), local=True, phase=phase))
-        holder = holder_of(f)
-        if forwarding and holder in sysctl.Held(FORWARD, None).holders():
-            plan.add(sysctl.release_op(FORWARD, holder=holder, phase=phase))
+        holder, name = holder_of(f), firewall.FORWARDING[forwards.family(f)]
+        if forwarding and holder in sysctl.Held(name, None).holders():
+            plan.add(sysctl.release_op(name, holder=holder, phase=phase))
         if loopback and f['from_host']:
             # the holds say which interface's route_localnet this forward set: its bridge may be gone already,
             # or be deleted by the same plan (a lab on its way down), so the address no longer leads to it
