@@ -21,7 +21,7 @@ import time
 import pytest
 
 from conftest import ROOT, processes
-from test_remote_ssh import sshd  # noqa: F401  # pylint: disable=unused-import  (a fixture: sshd on 127.0.0.1)
+from test_remote_ssh import sshd  # noqa: F401  # pylint: disable=unused-import
 
 COLLECTIONS = os.path.join(ROOT, '.collections')
 MODULE = os.path.join(ROOT, 'plugins', 'modules', 'capture.py')
