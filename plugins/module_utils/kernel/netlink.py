@@ -349,18 +349,21 @@ class RawDumps:
     def get_bridge_vlans(self):
         """The bytes of an AF_BRIDGE link dump with each port's VLANs (RTEXT_FILTER_BRVLAN): parsed by
         get_port_vlans below, the same on every pyroute2 (whose decoding of IFLA_AF_SPEC differs)."""
-        self.seq += 1
-        body = struct.pack('=BxHiIIHHI', socket.AF_BRIDGE, 0, 0, 0, 0, 8, 29, 1 << 1)
-        self.sock.send(struct.pack('=IHHII', 16 + len(body), self.RTM_GETLINK, 0x301, self.seq, 0) + body)
-        return self._receive()[0]
+        body = struct.pack('=BxHiIIHHI', socket.AF_BRIDGE, 0, 0, 0, 0, 8, 29, 1 << 1)  # IFLA_EXT_MASK BRVLAN
+        return self._dump_bytes(self.RTM_GETLINK, body)
 
-    def _dump(self, msg_type, body):
+    def _dump_bytes(self, msg_type, body):
+        """The messages of one dump, as bytes."""
         self.seq += 1
         header = struct.pack('=IHHII', 16 + len(body), msg_type, 0x301, self.seq, 0)  # REQUEST|DUMP
         self.sock.send(header + body)
         data, interrupted = self._receive()
         if interrupted:  # retried by _dump() below, like pyroute2 0.7's own exception
             raise NetlinkDumpInterrupted(errno.EINTR, 'the dump was interrupted by changes')
+        return data
+
+    def _dump(self, msg_type, body):
+        data = self._dump_bytes(msg_type, body)
         if msg_type == self.RTM_GETLINK:
             data = _keep_attrs(data, 16 + 16, self.LINK_ATTRS)  # after nlmsghdr + ifinfomsg
         return [m for m in self.marshal.parse(data) if m['header']['type'] == msg_type - 2]  # RTM_NEW*
@@ -487,15 +490,21 @@ def get_link(ipr, ifname):
     return link_view(ipr.get_links(idx[0])[0])
 
 
+def _attrs(data, pos, end):
+    """(type, start, end) of each attribute in data[pos:end]: its value is data[start:end]."""
+    while pos + 4 <= end:
+        length, kind = struct.unpack_from('=HH', data, pos)
+        if length < 4:
+            return
+        yield kind & 0x3FFF, pos + 4, pos + length  # without NLA_F_NESTED / NLA_F_NET_BYTEORDER
+        pos += (length + 3) & ~3
+
+
 def _nested_text(data, pos, end, wanted):
     """The NUL-terminated string attribute `wanted` among the attributes in data[pos:end], or None."""
-    while pos + 4 <= end:
-        attr_len, attr_type = struct.unpack_from('=HH', data, pos)
-        if attr_len < 4:
-            break
-        if attr_type & 0x3fff == wanted:
-            return data[pos + 4:pos + attr_len].split(b'\0', 1)[0].decode('ascii', 'replace')
-        pos += (attr_len + 3) & ~3
+    for kind, start, stop in _attrs(data, pos, end):
+        if kind == wanted:
+            return data[start:stop].split(b'\0', 1)[0].decode('ascii', 'replace')
     return None
 
 
@@ -701,15 +710,6 @@ IFLA_AF_SPEC, IFLA_BRIDGE_VLAN_INFO = 26, 2
 RTM_NEWLINK, RTM_DELLINK, RTM_SETLINK = 16, 17, 19
 
 
-def _attrs(data, pos, end):
-    while pos + 4 <= end:
-        length, kind = struct.unpack_from('=HH', data, pos)
-        if length < 4:
-            return
-        yield kind & 0x3FFF, pos + 4, pos + length  # without NLA_F_NESTED / NLA_F_NET_BYTEORDER
-        pos += (length + 3) & ~3
-
-
 def parse_port_vlans(data):
     """An AF_BRIDGE link dump (bytes) -> {ifindex: {vid: flags}} of every link that has VLANs."""
     out, pos = {}, 0
@@ -730,7 +730,7 @@ def parse_port_vlans(data):
 
 
 def get_port_vlans(raw):
-    return parse_port_vlans(raw.get_bridge_vlans())
+    return parse_port_vlans(_dump(lambda: [raw.get_bridge_vlans()])[0])  # one bytes, retried when interrupted
 
 
 def port_vlan_request(command, index, vid, flags=0):
@@ -768,9 +768,12 @@ _PROBED = {}  # what this process found the kernel does: a lab of 200 impairment
 def link_kind_works(kind, **attrs):
     """Whether this kernel makes a link of `kind` (vlan on a veth; a bridge with attrs such as
     br_vlan_filtering=1): tried in a namespace of its own, made for the try and gone with its thread."""
-    key = ('link', kind, tuple(sorted(attrs.items())))
+    return _probed(('link', kind, tuple(sorted(attrs.items()))), lambda: _link_kind_works(kind, attrs))
+
+
+def _probed(key, probe):
     if key not in _PROBED:
-        _PROBED[key] = _link_kind_works(kind, attrs)
+        _PROBED[key] = probe()
     return _PROBED[key]
 
 
@@ -851,9 +854,7 @@ def qdisc_kind_works(kind, values):
     """Whether this kernel makes a qdisc of `kind` (sch_netem may be missing, and a module may not load):
     tried on the loopback of a namespace of its own, made for the try and gone with its thread. Once per
     process and kind: the values tried are the first ones asked."""
-    if ('qdisc', kind) not in _PROBED:
-        _PROBED[('qdisc', kind)] = _qdisc_kind_works(kind, values)
-    return _PROBED[('qdisc', kind)]
+    return _probed(('qdisc', kind), lambda: _qdisc_kind_works(kind, values))
 
 
 def _qdisc_kind_works(kind, values):
